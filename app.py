@@ -1,0 +1,115 @@
+"""Xinfang Desk (信访事项管理台): application factory. `flask --app app ...` works from the repo root."""
+import os
+
+from flask import Flask, redirect, url_for
+from flask_admin import Admin
+from flask_admin.theme import Bootstrap4Theme
+from flask_babel import Babel
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from models import db, User
+
+DEV_SECRET = "dev-insecure-change-me"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+migrate = Migrate(directory=os.path.join(HERE, "migrations"))
+login_manager = LoginManager()
+csrf = CSRFProtect()  # the one CSRF mechanism; admin forms must not add SecureForm
+babel = Babel()
+
+
+def _config_from_env(app):
+    app.config.update(
+        SECRET_KEY=os.environ.get("SECRET_KEY", DEV_SECRET),
+        SQLALCHEMY_DATABASE_URI=os.environ.get(
+            "DATABASE_URL", "sqlite:///" + os.path.join(app.instance_path, "xinfang.db")),
+        XINFANG_ENV=os.environ.get("XINFANG_ENV", "development"),
+        ATTACHMENT_DIR=os.environ.get("ATTACHMENT_DIR", os.path.join(app.instance_path, "attachments")),
+        MAX_CONTENT_LENGTH=50 * 1024 * 1024,
+        BABEL_DEFAULT_LOCALE="zh_Hans_CN",
+        BABEL_DEFAULT_TIMEZONE="Asia/Shanghai",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SAMESITE="Lax",
+        WTF_CSRF_TIME_LIMIT=None,
+        SQLALCHEMY_ENGINE_OPTIONS={},
+    )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_conn, _record):
+    if type(dbapi_conn).__module__.startswith("sqlite3"):
+        # Take over transaction control from pysqlite so BEGIN IMMEDIATE below is honoured.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+
+@event.listens_for(Engine, "begin")
+def _sqlite_begin(conn):
+    if conn.dialect.name == "sqlite":
+        # Writers queue on the lock instead of failing with "database is locked" when a
+        # read transaction tries to upgrade; this is what keeps case numbers unique.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_app(config=None):
+    app = Flask(__name__, instance_relative_config=True)
+    os.makedirs(app.instance_path, exist_ok=True)
+    _config_from_env(app)
+    if config:
+        app.config.update(config)
+    if app.config["XINFANG_ENV"] == "production":
+        if app.config["SECRET_KEY"] in (DEV_SECRET, "", None):
+            raise RuntimeError("生产模式必须设置 SECRET_KEY 环境变量，拒绝使用开发密钥启动。")
+        app.debug = False
+        app.config["SESSION_COOKIE_SECURE"] = os.environ.get("COOKIE_SECURE", "1") == "1"
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=lambda: "zh_Hans_CN", timezone_selector=lambda: "Asia/Shanghai")
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "请先登录。"
+    login_manager.login_message_category = "warning"
+
+    @login_manager.user_loader
+    def _load_user(user_id):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    from views import register_views
+    from views.auth import bp as auth_bp
+    from views.errors import register_error_handlers
+    from views.filters import register_template_helpers
+
+    app.register_blueprint(auth_bp)
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    from views.dashboard import DashboardView
+    admin = Admin(
+        app,
+        name="信访事项管理台",
+        index_view=DashboardView(name="工作台", url="/admin", endpoint="admin"),
+        theme=Bootstrap4Theme(base_template="xf_base.html", swatch="default", fluid=True),
+    )
+    register_views(admin)
+    app.extensions["xinfang_admin"] = admin
+
+    @app.route("/")
+    def _root():
+        return redirect(url_for("admin.index"))
+
+    from services.cli import register_cli
+    register_cli(app)
+    return app

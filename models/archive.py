@@ -1,0 +1,43 @@
+from models import db
+from models.base import utcnow
+
+
+class ArchiveRecord(db.Model):
+    """一案一档: the file of one closed case. Once filed, the case is read-only."""
+    __tablename__ = "archive_record"
+    id = db.Column(db.Integer, primary_key=True)
+    case_id = db.Column(db.Integer, db.ForeignKey("case.id"), nullable=False, unique=True)
+    archive_number = db.Column(db.String(50), nullable=False, unique=True)
+    volume_type = db.Column(db.String(20), nullable=False, default="ordinary")
+    retention = db.Column(db.String(20), nullable=False, default="10y")
+    location = db.Column(db.String(100), nullable=False, default="")
+    page_count = db.Column(db.Integer, nullable=False, default=0)
+    catalogue = db.Column(db.Text, nullable=False, default="")  # 卷内目录, one item per line
+    filed_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    filed_on = db.Column(db.Date, nullable=False, index=True)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    case = db.relationship("Case", backref=db.backref("archive_record", uselist=False))
+    filed_by = db.relationship("User")
+    loans = db.relationship("ArchiveLoan", back_populates="record", order_by="ArchiveLoan.id")
+
+    def __str__(self):
+        return self.archive_number
+
+
+class ArchiveLoan(db.Model):
+    __tablename__ = "archive_loan"
+    id = db.Column(db.Integer, primary_key=True)
+    record_id = db.Column(db.Integer, db.ForeignKey("archive_record.id"), nullable=False, index=True)
+    borrower_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+    purpose = db.Column(db.String(200), nullable=False)
+    status = db.Column(db.String(20), nullable=False, default="requested")
+    requested_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    approved_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    approved_at = db.Column(db.DateTime)
+    due_back = db.Column(db.Date)
+    returned_on = db.Column(db.Date)
+
+    record = db.relationship("ArchiveRecord", back_populates="loans")
+    borrower = db.relationship("User", foreign_keys=[borrower_id])
+    approved_by = db.relationship("User", foreign_keys=[approved_by_id])

@@ -1,0 +1,13 @@
+from models import db
+
+
+class Holiday(db.Model):
+    """A statutory holiday or a make-up working day (调休补班) that overrides the weekday rule."""
+    __tablename__ = "holiday"
+    id = db.Column(db.Integer, primary_key=True)
+    day = db.Column(db.Date, nullable=False, unique=True)
+    kind = db.Column(db.String(10), nullable=False)  # holiday | workday
+    name = db.Column(db.String(50), nullable=False, default="")
+
+    def __str__(self):
+        return f"{self.day} {self.name}"

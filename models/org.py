@@ -1,0 +1,101 @@
+from sqlalchemy import Index
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from models import db
+from models.base import utcnow
+from models.enums import DEPT_KINDS, ROLES
+
+
+class Department(db.Model):
+    __tablename__ = "department"
+    id = db.Column(db.Integer, primary_key=True)
+    name = db.Column(db.String(100), nullable=False, unique=True)
+    code = db.Column(db.String(20), unique=True)
+    kind = db.Column(db.String(20), nullable=False, default="unit")
+    parent_id = db.Column(db.Integer, db.ForeignKey("department.id"), index=True)
+    sort_order = db.Column(db.Integer, nullable=False, default=0)
+    phone = db.Column(db.String(30))
+    active = db.Column(db.Boolean, nullable=False, default=True)
+
+    parent = db.relationship("Department", remote_side=[id], backref="children")
+
+    @property
+    def kind_label(self):
+        return DEPT_KINDS.get(self.kind, self.kind)
+
+    def __str__(self):
+        return self.name
+
+
+class User(db.Model):
+    __tablename__ = "user"
+    id = db.Column(db.Integer, primary_key=True)
+    username = db.Column(db.String(50), nullable=False, unique=True)
+    full_name = db.Column(db.String(50), nullable=False)
+    role = db.Column(db.String(20), nullable=False, index=True)
+    department_id = db.Column(db.Integer, db.ForeignKey("department.id"), nullable=False, index=True)
+    position = db.Column(db.String(50))
+    # Lower number = higher rank; used for reception rotas and 包案 order.
+    rank_order = db.Column(db.Integer, nullable=False, default=100)
+    portfolio = db.Column(db.String(200))  # 分管工作, for leaders
+    phone = db.Column(db.String(30))
+    active = db.Column(db.Boolean, nullable=False, default=True)
+    password_hash = db.Column(db.String(256), nullable=False)
+    failed_logins = db.Column(db.Integer, nullable=False, default=0)
+    locked_until = db.Column(db.DateTime)
+    last_login_at = db.Column(db.DateTime)
+    created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    department = db.relationship("Department", backref="users")
+
+    # Flask-Login protocol, kept here so models stay free of Flask-Login imports.
+    is_anonymous = False
+
+    @property
+    def is_authenticated(self):
+        return True
+
+    @property
+    def is_active(self):
+        return bool(self.active)
+
+    def get_id(self):
+        return str(self.id)
+
+    def set_password(self, raw):
+        self.password_hash = generate_password_hash(raw)
+
+    def check_password(self, raw):
+        return check_password_hash(self.password_hash, raw)
+
+    @property
+    def role_label(self):
+        return ROLES.get(self.role, self.role)
+
+    def __str__(self):
+        return self.full_name
+
+
+class Setting(db.Model):
+    """Office settings as key/value rows; typed access lives in services/settings.py."""
+    __tablename__ = "setting"
+    key = db.Column(db.String(50), primary_key=True)
+    value = db.Column(db.String(500), nullable=False, default="")
+
+
+class AuditLog(db.Model):
+    """Logins, lockouts, exports and other non-case actions (case moves go to CaseEvent)."""
+    __tablename__ = "audit_log"
+    id = db.Column(db.Integer, primary_key=True)
+    at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)
+    username = db.Column(db.String(50))
+    action = db.Column(db.String(30), nullable=False, index=True)
+    detail = db.Column(db.Text, nullable=False, default="")
+    row_count = db.Column(db.Integer)
+    ip = db.Column(db.String(45))
+
+    user = db.relationship("User")
+
+
+Index("ix_user_dept_role", User.department_id, User.role)

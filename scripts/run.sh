@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Set everything up and start the app on SQLite with the demo office at http://127.0.0.1:5000
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh requirements.txt
+export FLASK_APP=app
+.venv/bin/flask db upgrade
+.venv/bin/flask seed-holidays >/dev/null
+.venv/bin/flask seed-demo --if-empty
+cat <<'MSG'
+
+信访事项管理台已启动： http://127.0.0.1:5000
+演示账号（密码均为 demo1234）：
+  admin      系统管理员
+  clerk      信访办登记员
+  leader     领导（副县长，分管信访）
+  archivist  档案员
+  handler1   承办人（县住房和城乡建设局）
+  handler2   承办人（县人力资源和社会保障局）
+按 Ctrl+C 停止。
+MSG
+exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"

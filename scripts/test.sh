@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Set everything up and run the whole test suite: on SQLite, then on a throwaway PostgreSQL
+# cluster, with the browser tests in Debian's chromium. Extra args go to pytest.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium)
+ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1 || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && [ -z "${XF_NO_APT:-}" ]; then
+    echo "== 安装系统软件包：${need_apt[*]}"
+    apt-get update -qq >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  else
+    echo "== 缺少系统软件包：${need_apt[*]}（以 root 运行 apt-get install ${need_apt[*]} 后可完整测试）"
+  fi
+fi
+
+bash scripts/setup.sh requirements-dev.txt
+export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium || true)}
+
+status=0
+echo "== 测试（SQLite）"
+.venv/bin/python -m pytest -q -p no:cacheprovider "$@" || status=$?
+
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+if [ -n "$PGBIN" ] && [ -z "${XF_SKIP_PG:-}" ]; then
+  echo "== 测试（PostgreSQL）"
+  PGDATA=$(mktemp -d /tmp/xf-pg.XXXXXX)
+  PGPORT=${XF_PG_PORT:-54329}
+  as_pg=()
+  if [ "$(id -u)" = 0 ]; then chown postgres "$PGDATA"; as_pg=(runuser -u postgres --); fi
+  "${as_pg[@]}" "$PGBIN/initdb" -D "$PGDATA" -A trust -U xf -E UTF8 --locale=C.UTF-8 >/dev/null
+  "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w \
+    -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+  trap '"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1; rm -rf "$PGDATA"' EXIT
+  TEST_DATABASE_URL="postgresql+psycopg://xf@127.0.0.1:$PGPORT/postgres" \
+    .venv/bin/python -m pytest -q -p no:cacheprovider -m "not browser" "$@" || status=$?
+elif [ "${CI:-}" = "true" ]; then
+  echo "CI 环境缺少 PostgreSQL，无法完成双数据库测试。"; status=1
+fi
+exit $status

@@ -1,0 +1,39 @@
+"""Case numbers: [prefix]YYYY-NNNNNN, one running number per year, never reused."""
+import secrets
+
+from sqlalchemy import exists, select, update
+from sqlalchemy.exc import IntegrityError
+
+from models import Case, CaseCounter
+from services import settings
+
+QUERY_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read out on the phone
+
+
+def next_number(session, year):
+    """Reserve the next number inside the caller's transaction.
+
+    The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite, BEGIN IMMEDIATE), so
+    two registrations committing at once get different numbers; a rolled-back registration
+    leaves a gap rather than reusing a number another transaction may already have seen.
+    """
+    prefix = settings.get(session, "number_prefix")
+    bumped = session.execute(
+        update(CaseCounter).where(CaseCounter.prefix == prefix, CaseCounter.year == year)
+        .values(last=CaseCounter.last + 1).returning(CaseCounter.last)
+    ).scalar_one_or_none()
+    if bumped is None:
+        try:
+            with session.begin_nested():
+                session.add(CaseCounter(prefix=prefix, year=year, last=1))
+            bumped = 1
+        except IntegrityError:  # another transaction created the year's counter first
+            return next_number(session, year)
+    return f"{prefix}{year}-{bumped:06d}"
+
+
+def new_query_code(session):
+    while True:
+        code = "".join(secrets.choice(QUERY_ALPHABET) for _ in range(6))
+        if not session.execute(select(exists().where(Case.query_code == code))).scalar():
+            return code

@@ -1,0 +1,14 @@
+"""Flask-Admin views, thin: each translates a request into a service call and back."""
+
+
+def register_views(admin):
+    from views.cases import register as cases
+    from views.parties import register as parties
+    from views.reception import register as reception
+    from views.packages import register as packages
+    from views.archive import register as archive
+    from views.reports import register as reports
+    from views.org import register as org
+
+    for register in (cases, parties, reception, packages, archive, reports, org):
+        register(admin)

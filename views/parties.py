@@ -1,0 +1,31 @@
+from flask_login import current_user
+
+from models import Party, db
+from models.enums import ID_TYPES, PARTY_KINDS, SEXES
+from services import access
+from views.base import SecureModelView
+
+
+class PartyView(SecureModelView):
+    screen = "party"
+    can_create = False
+    can_delete = False
+    column_list = ("name", "kind", "sex", "id_number", "phone", "address")
+    column_labels = {"name": "姓名/名称", "kind": "类型", "sex": "性别", "ethnicity": "民族",
+                     "id_type": "证件类型", "id_number": "证件号码", "phone": "联系电话",
+                     "address": "住址", "hukou": "户籍地", "occupation": "职业/单位",
+                     "created_at": "首次登记"}
+    column_searchable_list = ("name", "id_number", "phone")
+    column_choices = {"kind": list(PARTY_KINDS.items()), "sex": list(SEXES.items()),
+                      "id_type": list(ID_TYPES.items())}
+    form_columns = ("name", "sex", "ethnicity", "phone", "address", "hukou", "occupation")
+    column_formatters = {
+        "id_number": lambda v, c, m, n: m.id_number if access.is_office_staff(current_user)
+        else access.mask_id(m.id_number),
+        "phone": lambda v, c, m, n: m.phone if access.is_office_staff(current_user)
+        else access.mask_phone(m.phone),
+    }
+
+
+def register(admin):
+    admin.add_view(PartyView(Party, name="信访人", endpoint="party"))

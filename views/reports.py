@@ -1,0 +1,2 @@
+def register(admin):
+    """Statistics, exports and import views are registered here."""
