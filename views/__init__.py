@@ -3,6 +3,8 @@
 
 def register_views(admin):
     from views.cases import register as cases
+    from views.registration import register as registration
+    from views.moves import register as moves
     from views.parties import register as parties
     from views.reception import register as reception
     from views.packages import register as packages
@@ -10,5 +12,5 @@ def register_views(admin):
     from views.reports import register as reports
     from views.org import register as org
 
-    for register in (cases, parties, reception, packages, archive, reports, org):
+    for register in (cases, registration, moves, parties, reception, packages, archive, reports, org):
         register(admin)

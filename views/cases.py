@@ -1,4 +1,4 @@
-from flask import abort, request
+from flask import abort, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -7,17 +7,19 @@ from models import Case, db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
 from services import access, case_view
 from views.base import SecureModelView
+from views.exports import LedgerExportMixin
 
 
 def _choice(mapping):
     return lambda v, c, m, n: mapping.get(getattr(m, n), getattr(m, n) or "")
 
 
-class CaseView(SecureModelView):
+class CaseView(LedgerExportMixin, SecureModelView):
     screen = "case"
     can_edit = False
     can_delete = False
     details_template = "cases/details.html"
+    list_template = "cases/list.html"
     column_list = ("number", "received_on", "channel", "purpose", "category", "summary",
                    "department", "status", "handle_due")
     column_labels = {
@@ -45,6 +47,13 @@ class CaseView(SecureModelView):
 
     def row_filter(self):
         return access.case_filter(db.session, current_user)
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        # Registration is its own one-screen form (views/registration.py).
+        if not self.can_create:
+            abort(403)
+        return redirect(url_for("register.index"))
 
     @expose("/details/")
     def details_view(self):

@@ -1,0 +1,2 @@
+def register(admin):
+    """Form pages for workflow moves are registered here."""
