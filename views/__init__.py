@@ -11,6 +11,7 @@ def register_views(admin):
     from views.archive import register as archive
     from views.reports import register as reports
     from views.org import register as org
+    from views.calendar import register as calendar
 
-    for register in (cases, registration, moves, parties, reception, packages, archive, reports, org):
+    for register in (cases, registration, moves, parties, reception, packages, archive, reports, org, calendar):
         register(admin)

@@ -1,8 +1,8 @@
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
-from models import AuditLog, Department, Holiday, User
-from models.enums import DEPT_KINDS, HOLIDAY_KINDS, ROLES
+from models import AuditLog, Department, User
+from models.enums import DEPT_KINDS, ROLES
 from views.base import SecureModelView
 
 
@@ -43,16 +43,6 @@ class UserView(SecureModelView):
             raise ValidationError("新建用户必须设置密码。")
 
 
-class HolidayView(SecureModelView):
-    screen = "holiday"
-    column_list = ("day", "kind", "name")
-    column_labels = {"day": "日期", "kind": "类型", "name": "名称"}
-    column_choices = {"kind": list(HOLIDAY_KINDS.items())}
-    column_default_sort = ("day", True)
-    form_overrides = {"kind": SelectField}
-    form_args = {"kind": {"choices": list(HOLIDAY_KINDS.items()), "label": "类型"}}
-
-
 class AuditView(SecureModelView):
     screen = "audit"
     can_create = can_edit = can_delete = False
@@ -66,5 +56,4 @@ class AuditView(SecureModelView):
 def register(admin):
     admin.add_view(DepartmentView(Department, name="单位", endpoint="department", category="系统管理"))
     admin.add_view(UserView(User, name="用户", endpoint="user", category="系统管理"))
-    admin.add_view(HolidayView(Holiday, name="节假日", endpoint="holiday", category="系统管理"))
     admin.add_view(AuditView(AuditLog, name="审计日志", endpoint="audit", category="系统管理"))
