@@ -1,7 +1,7 @@
 """Xinfang Desk (信访事项管理台): application factory. `flask --app app ...` works from the repo root."""
 import os
 
-from flask import Flask, redirect, url_for
+from flask import Flask, g, redirect, request, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
@@ -61,17 +61,57 @@ def _sqlite_begin(conn):
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _security(app):
+    """Cookie flags, response headers, and the production guards (secret key, no debugger)."""
+    app.config.update(SESSION_COOKIE_HTTPONLY=True, REMEMBER_COOKIE_HTTPONLY=True)
+    if app.config.get("SESSION_COOKIE_SAMESITE") not in ("Lax", "Strict"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if app.config.get("REMEMBER_COOKIE_SAMESITE") not in ("Lax", "Strict"):
+        app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    if app.config["XINFANG_ENV"] == "production":
+        key = app.config.get("SECRET_KEY")
+        if not key or not str(key).strip() or key == DEV_SECRET:
+            raise RuntimeError("生产模式必须设置 SECRET_KEY 环境变量，拒绝使用开发密钥或空密钥启动。")
+        if app.debug or os.environ.get("FLASK_DEBUG", "").lower() in ("1", "true", "yes", "on"):
+            raise RuntimeError("生产模式不得开启调试模式（FLASK_DEBUG），拒绝启动。")
+        app.debug = False
+        app.config.update(DEBUG=False, TESTING=False, PROPAGATE_EXCEPTIONS=False,
+                          TEMPLATES_AUTO_RELOAD=False)
+        app.config["SESSION_COOKIE_SECURE"] = os.environ.get("COOKIE_SECURE", "1") == "1"
+        app.config["REMEMBER_COOKIE_SECURE"] = app.config["SESSION_COOKIE_SECURE"]
+        run = app.run
+
+        def _run_without_debugger(*args, **kwargs):
+            kwargs["debug"] = False
+            kwargs["use_debugger"] = False
+            return run(*args, **kwargs)
+        app.run = _run_without_debugger
+
+    @app.before_request
+    def _reload_user():
+        # Load the user afresh on every request (a deactivated or changed user takes effect at
+        # once), even when an outer app context -- as in tests -- keeps `g` between requests.
+        g.pop("_login_user", None)
+        g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # per-session token too
+
+    @app.after_request
+    def _headers(resp):
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.path.startswith(("/static/", "/admin/static/")):
+            # Pages carry personal data: no copies in the browser cache of a shared office PC.
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+
 def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
     _config_from_env(app)
     if config:
         app.config.update(config)
-    if app.config["XINFANG_ENV"] == "production":
-        if app.config["SECRET_KEY"] in (DEV_SECRET, "", None):
-            raise RuntimeError("生产模式必须设置 SECRET_KEY 环境变量，拒绝使用开发密钥启动。")
-        app.debug = False
-        app.config["SESSION_COOKIE_SECURE"] = os.environ.get("COOKIE_SECURE", "1") == "1"
+    _security(app)
 
     db.init_app(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)

@@ -1,26 +1,77 @@
 """Who may see and do what: the ONE place for access decisions.
 
-Every door (list, count, details, edit, ajax, actions, exports, dashboard, attachments)
-asks this module; views and templates never decide on their own.
-"""
-from sqlalchemy import false, or_, select, true
+Every door (list, count, details, edit, ajax, dropdowns, actions, exports, dashboard,
+attachments) asks this module; views and templates never decide on their own.
 
-from models import (CaseAssist, Case, Department, PackageAssignment, ReceptionSchedule,
-                    package_cases)
+Reach (domain.md):
+- admin, clerk: every case;
+- handler: cases whose responsible or assisting department is their department or below;
+- leader: their 包案 cases, cases of their reception days (also as stand-in), and cases of
+  their department and below; a leader of the 信访局 itself (department kind "office") oversees
+  every case of the office;
+- archivist: closed and archived cases only, read-only.
+An accusation (检举控告类) never reaches a handler or leader of an accused unit, and its
+petitioner's identity is for the 信访办 and the assigned discipline department only.
+"""
+from sqlalchemy import and_, event, false, or_, select, true
+from sqlalchemy.orm import Session
+
+from models import (ArchiveLoan, ArchiveRecord, Attachment, AuditLog, CaseAssist, Case,
+                    CaseEvent, CaseInterest, CaseParty, Department, PackageAssignment,
+                    PackageProgress, Party, ReceptionSchedule, User, package_cases)
 
 ADMIN, CLERK, HANDLER, LEADER, ARCHIVIST = "admin", "clerk", "handler", "leader", "archivist"
 ALL_ROLES = (ADMIN, CLERK, HANDLER, LEADER, ARCHIVIST)
+OFFICE_ROLES = (ADMIN, CLERK)
+READABLE_BY_ARCHIVIST = ("closed", "archived")
+
+
+def _authenticated(user):
+    return user is not None and bool(getattr(user, "is_authenticated", False)) \
+        and bool(getattr(user, "is_active", True))
+
+
+def _role(user):
+    return getattr(user, "role", None) if _authenticated(user) else None
 
 
 # ---- departments -------------------------------------------------------------------------
+
+_DEPT_CACHE = "xf_access_dept_rows"
+
+
+def _dept_rows(session):
+    """(id, parent_id, kind, name) of every department, cached for the current transaction
+    (a list or an export asks for every row)."""
+    rows = session.info.get(_DEPT_CACHE)
+    if rows is None:
+        rows = session.execute(select(Department.id, Department.parent_id, Department.kind,
+                                      Department.name)).all()
+        session.info[_DEPT_CACHE] = rows
+    return rows
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_depts(session, _transaction):
+    session.info.pop(_DEPT_CACHE, None)
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_depts_on_change(session, _ctx):
+    if any(isinstance(o, Department) for o in (*session.new, *session.dirty, *session.deleted)):
+        session.info.pop(_DEPT_CACHE, None)
+
+
+def _dept_kind(session, dept_id):
+    return next((kind for did, _p, kind, _n in _dept_rows(session) if did == dept_id), None)
+
 
 def dept_subtree_ids(session, dept_id):
     """The department and all its descendants."""
     if dept_id is None:
         return set()
-    rows = session.execute(select(Department.id, Department.parent_id)).all()
     children = {}
-    for did, parent in rows:
+    for did, parent, _kind, _name in _dept_rows(session):
         children.setdefault(parent, []).append(did)
     found, stack = set(), [dept_id]
     while stack:
@@ -32,51 +83,229 @@ def dept_subtree_ids(session, dept_id):
     return found
 
 
+def dept_ancestor_ids(session, dept_id):
+    """The department and all its ancestors."""
+    parents = {did: parent for did, parent, _k, _n in _dept_rows(session)}
+    found, d = set(), dept_id
+    while d is not None and d not in found:
+        found.add(d)
+        d = parents.get(d)
+    return found
+
+
 def user_dept_ids(session, user):
+    if not _authenticated(user):
+        return set()
     return dept_subtree_ids(session, user.department_id)
+
+
+def discipline_dept_ids(session, user):
+    """Discipline departments whose accusers this user may know: the user works in a discipline
+    department (theirs or one above it is 纪检监察), and these are the discipline departments of
+    their own branch. A leader above the discipline department gets none."""
+    if not _authenticated(user) or user.department_id is None:
+        return set()
+    kinds = {did: kind for did, _p, kind, _n in _dept_rows(session)}
+    if not any(kinds.get(d) == "discipline" for d in dept_ancestor_ids(session, user.department_id)):
+        return set()
+    return {d for d in user_dept_ids(session, user) if kinds.get(d) == "discipline"}
+
+
+def _accused_unit_cases(session, dept_ids):
+    """Ids of accusation cases naming one of these departments as an accused unit."""
+    names = [name for did, _p, _k, name in _dept_rows(session) if did in dept_ids]
+    if not names:
+        return None
+    return (select(CaseParty.case_id).join(Party, Party.id == CaseParty.party_id)
+            .where(CaseParty.role == "accused", Party.kind == "unit", Party.name.in_(names)))
+
+
+def accused_dept_ids(session, case):
+    """Departments (with their sub-departments) named as an accused unit of this case."""
+    names = {cp.party.name for cp in case.parties if cp.role == "accused" and cp.party.kind == "unit"}
+    if not names:
+        return set()
+    found = set()
+    for did, _p, _k, name in _dept_rows(session):
+        if name in names:
+            found |= dept_subtree_ids(session, did)
+    return found
+
+
+def may_route_to(session, case, department):
+    """An accusation may not be assigned or transferred to the accused unit. Returns (ok, message)."""
+    if department is None:
+        return False, "请选择责任单位。"
+    dept_id = getattr(department, "id", department)
+    if case.purpose == "accusation" and dept_id in accused_dept_ids(session, case):
+        return False, "检举控告类事项不得交办或转交给被反映单位。"
+    return True, ""
 
 
 # ---- which cases ---------------------------------------------------------------------------
 
 def case_filter(session, user):
     """A WHERE clause limiting Case rows to what `user` may see."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return false()
-    role = user.role
-    if role in (ADMIN, CLERK):
+    role = _role(user)
+    if role in OFFICE_ROLES:
         return true()
     if role == ARCHIVIST:
-        return Case.status.in_(("closed", "archived"))
+        return Case.status.in_(READABLE_BY_ARCHIVIST)
+    if role not in (HANDLER, LEADER):
+        return false()
+    if role == LEADER and _dept_kind(session, user.department_id) == "office":
+        return true()  # the 信访局's own leaders oversee every case of the office
     depts = user_dept_ids(session, user)
     in_dept = or_(
         Case.department_id.in_(depts),
         Case.id.in_(select(CaseAssist.case_id).where(CaseAssist.department_id.in_(depts))),
-    )
+    ) if depts else false()
+    # A user belongs to an accused unit if it or any unit above their department is named.
+    accused = _accused_unit_cases(session, dept_ancestor_ids(session, user.department_id))
+    if accused is not None and depts:
+        # The accused unit never sees the accusation, even as an assisting department.
+        in_dept = and_(in_dept, or_(Case.purpose != "accusation", Case.id.not_in(accused)))
     if role == HANDLER:
         return in_dept
-    if role == LEADER:
-        return or_(
-            in_dept,
-            Case.leader_id == user.id,
-            Case.reception_id.in_(select(ReceptionSchedule.id).where(
-                or_(ReceptionSchedule.leader_id == user.id, ReceptionSchedule.standin_id == user.id))),
-            Case.id.in_(select(package_cases.c.case_id).join(
-                PackageAssignment, PackageAssignment.id == package_cases.c.package_id
-            ).where(PackageAssignment.leader_id == user.id)),
-        )
-    return false()
+    return or_(
+        in_dept,
+        Case.leader_id == user.id,
+        Case.reception_id.in_(select(ReceptionSchedule.id).where(
+            or_(ReceptionSchedule.leader_id == user.id, ReceptionSchedule.standin_id == user.id))),
+        Case.id.in_(select(package_cases.c.case_id).join(
+            PackageAssignment, PackageAssignment.id == package_cases.c.package_id
+        ).where(PackageAssignment.leader_id == user.id)),
+    )
 
 
 def visible_cases(session, user):
     return select(Case).where(case_filter(session, user))
 
 
+def visible_case_ids(session, user):
+    """A subquery of the ids of the cases `user` may see (for joins from child tables)."""
+    return select(Case.id).where(case_filter(session, user))
+
+
 def can_see_case(session, user, case):
-    if case is None:
+    if case is None or getattr(case, "id", None) is None:
         return False
     return session.execute(
         select(Case.id).where(Case.id == case.id, case_filter(session, user))
     ).first() is not None
+
+
+def get_case(session, user, case_id):
+    """The case if `user` may see it, else None (callers answer 404)."""
+    try:
+        pk = int(case_id)
+    except (TypeError, ValueError):
+        return None
+    return session.execute(select(Case).where(Case.id == pk, case_filter(session, user))).scalar_one_or_none()
+
+
+def can_download(session, user, attachment):
+    """An attachment goes with its case: whoever sees the case may download it, except that the
+    materials of an accusation (the letter names the accuser) are for those who may know the
+    accuser's identity (may_see_identity)."""
+    if attachment is None or not can_see_case(session, user, attachment.case):
+        return False
+    return may_see_identity(session, user, attachment.case)
+
+
+# ---- rows of every other model ---------------------------------------------------------------
+
+def party_filter(session, user):
+    """Parties of cases in reach whose identity the user may know."""
+    role = _role(user)
+    if role in OFFICE_ROLES:
+        return true()
+    if role is None:
+        return false()
+    links = (select(CaseParty.party_id).join(Case, Case.id == CaseParty.case_id)
+             .where(case_filter(session, user), identity_clause(session, user)))
+    return Party.id.in_(links)
+
+
+def package_filter(session, user):
+    role = _role(user)
+    if role in OFFICE_ROLES:
+        return true()
+    if role not in (HANDLER, LEADER):
+        return false()
+    if role == LEADER and _dept_kind(session, user.department_id) == "office":
+        return true()  # the 信访局's own leaders oversee every case of the office
+    depts = user_dept_ids(session, user)
+    in_reach = PackageAssignment.id.in_(
+        select(package_cases.c.package_id).where(package_cases.c.case_id.in_(visible_case_ids(session, user))))
+    clause = or_(PackageAssignment.department_id.in_(depts), in_reach)
+    if role == LEADER:
+        clause = or_(clause, PackageAssignment.leader_id == user.id)
+    return clause
+
+
+def loan_filter(session, user):
+    role = _role(user)
+    if role in OFFICE_ROLES or role == ARCHIVIST:
+        return true()
+    if role is None:
+        return false()
+    return or_(ArchiveLoan.borrower_id == user.id,
+               ArchiveLoan.record_id.in_(select(ArchiveRecord.id).where(
+                   ArchiveRecord.case_id.in_(visible_case_ids(session, user)))))
+
+
+def department_filter(session, user):
+    """Departments offered to the user: office staff all, others their own branch."""
+    role = _role(user)
+    if role in OFFICE_ROLES:
+        return true()
+    if role is None:
+        return false()
+    return Department.id.in_(user_dept_ids(session, user))
+
+
+def user_filter(session, user):
+    role = _role(user)
+    if role in OFFICE_ROLES:
+        return true()
+    if role is None:
+        return false()
+    return User.department_id.in_(user_dept_ids(session, user))
+
+
+def scope_filter(session, user, model):
+    """The WHERE clause of the rows of `model` this user may see on any screen, list, dropdown or
+    ajax lookup. Unknown models are refused (false) for everyone but admin/clerk."""
+    role = _role(user)
+    if role is None:
+        return false()
+    if model is Case:
+        return case_filter(session, user)
+    if model in (CaseParty, CaseEvent, Attachment, CaseAssist, CaseInterest):
+        return model.case_id.in_(visible_case_ids(session, user))
+    if model is ArchiveRecord:
+        return ArchiveRecord.case_id.in_(visible_case_ids(session, user))
+    if model is ArchiveLoan:
+        return loan_filter(session, user)
+    if model is Party:
+        return party_filter(session, user)
+    if model is PackageAssignment:
+        return package_filter(session, user)
+    if model is PackageProgress:
+        return PackageProgress.package_id.in_(
+            select(PackageAssignment.id).where(package_filter(session, user)))
+    if model is Department:
+        return department_filter(session, user)
+    if model is User:
+        return user_filter(session, user)
+    if model is AuditLog:
+        return true() if role == ADMIN else AuditLog.user_id == user.id
+    # Public to staff: the published reception rota, holidays, settings.
+    from models import Holiday, ReceptionEvent, Setting
+    if model in (ReceptionSchedule, ReceptionEvent, Holiday, Setting):
+        return true()
+    return true() if role in OFFICE_ROLES else false()
 
 
 # ---- which moves ----------------------------------------------------------------------------
@@ -105,25 +334,56 @@ MOVE_ROLES = {
     "archive": {ARCHIVIST},
     "void": {ADMIN},
     "attach": {CLERK, HANDLER},
+    "import": {CLERK},
+    "export": {ADMIN, CLERK, LEADER, HANDLER, ARCHIVIST},
+    "manage_users": {ADMIN},
+    "reception_plan": {CLERK},
+    "reception_swap": {CLERK},
+    "package_create": {CLERK},
+    "package_decide": {LEADER},
+    "package_progress": {CLERK, LEADER, HANDLER},
+    "package_finish": {LEADER},
+    "loan_request": {CLERK, HANDLER, LEADER, ARCHIVIST},
+    "loan_decide": {LEADER},
+    "loan_return": {ARCHIVIST},
 }
 
-# Moves a handler/leader may only make on cases of their own reach; a handler must be in the
-# responsible department itself (assisting departments see, but do not act).
-RESPONSIBLE_ONLY = {"sign_for", "return", "extend_request", "reply"}
+# Moves a handler may only make on cases of their own responsible department (assisting
+# departments see, but do not act).
+RESPONSIBLE_ONLY = {"sign_for", "return", "extend_request", "reply", "follow_up"}
 
 
 def may_move(session, user, move, case=None):
     """Role check plus reach; status checks are the workflow's job."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return False
-    if user.role not in MOVE_ROLES.get(move, ()):
+    role = _role(user)
+    if role is None or role not in MOVE_ROLES.get(move, ()):
         return False
     if case is None:
         return True
-    if not can_see_case(session, user, case):
+    if getattr(case, "id", None) is not None and not can_see_case(session, user, case):
         return False
-    if user.role == HANDLER and move in RESPONSIBLE_ONLY:
+    if role == HANDLER and move in RESPONSIBLE_ONLY:
         return case.department_id in user_dept_ids(session, user)
+    return True
+
+
+def may_handle(session, user, case, department_id=None):
+    """May `user` be made the handler (承办人) of `case`?
+
+    回避: a user recorded as having an interest in the case may not be its handler. The user must
+    be an active handler; if `department_id` is given, inside that department's branch.
+    """
+    if user is None or not getattr(user, "active", False) or getattr(user, "role", None) != HANDLER:
+        return False
+    if getattr(case, "id", None) is not None:
+        if session.execute(select(CaseInterest.id).where(
+                CaseInterest.case_id == case.id, CaseInterest.user_id == user.id)).first():
+            return False
+    if any(getattr(i, "user_id", None) == user.id or getattr(i, "user", None) is user
+           for i in case.interests):
+        return False
+    if department_id is not None and user.department_id not in dept_subtree_ids(session, department_id):
+        return False
     return True
 
 
@@ -132,6 +392,9 @@ def may_move(session, user, move, case=None):
 R, C, E, D = "read", "create", "edit", "delete"
 VIEW_RIGHTS = {
     "case": {ADMIN: {R}, CLERK: {R, C}, HANDLER: {R}, LEADER: {R}, ARCHIVIST: {R}},
+    "register": {CLERK: {R, C}},
+    "move": {CLERK: {R, E}, HANDLER: {R, E}, LEADER: {R, E}, ARCHIVIST: {R, E}, ADMIN: {R, E}},
+    "attachment": {ADMIN: {R}, CLERK: {R, C}, HANDLER: {R, C}, LEADER: {R}, ARCHIVIST: {R}},
     "party": {ADMIN: {R}, CLERK: {R, E}},
     "department": {ADMIN: {R, C, E}, CLERK: {R}},
     "user": {ADMIN: {R, C, E}},
@@ -143,56 +406,78 @@ VIEW_RIGHTS = {
     "loan": {ADMIN: {R}, ARCHIVIST: {R, E}, LEADER: {R, E}, CLERK: {R, C}},
     "audit": {ADMIN: {R}},
     "statistics": {ADMIN: {R}, CLERK: {R}, LEADER: {R}, HANDLER: {R}},
+    "export": {ADMIN: {R}, CLERK: {R}, LEADER: {R}, HANDLER: {R}},
     "import": {CLERK: {R, C}},
 }
 
 
 def may_view(user, screen, right=R):
-    if user is None or not getattr(user, "is_authenticated", False):
+    role = _role(user)
+    if role is None:
         return False
-    return right in VIEW_RIGHTS.get(screen, {}).get(user.role, set())
+    return right in VIEW_RIGHTS.get(screen, {}).get(role, set())
 
 
 # ---- confidentiality ----------------------------------------------------------------------------
 
 def is_office_staff(user):
-    return user.role in (ADMIN, CLERK)
+    return _role(user) in OFFICE_ROLES
 
 
 def may_see_identity(session, user, case):
-    """For an accusation, the accuser's identity is for the 信访办 and the assigned discipline unit only."""
+    """For an accusation, the accuser's identity is for the 信访办 and the assigned discipline
+    department (its members, sub-departments included) only. A leader above the discipline
+    department does not see it."""
     if case.purpose != "accusation":
-        return True
+        return _role(user) is not None
     if is_office_staff(user):
         return True
-    dept = case.department
-    return (dept is not None and dept.kind == "discipline"
-            and case.department_id in user_dept_ids(session, user))
+    return case.department_id is not None and case.department_id in discipline_dept_ids(session, user)
+
+
+def identity_clause(session, user):
+    """SQL twin of may_see_identity, on Case columns."""
+    if is_office_staff(user):
+        return true()
+    mine = discipline_dept_ids(session, user)
+    if mine:
+        return or_(Case.purpose != "accusation", Case.department_id.in_(mine))
+    return Case.purpose != "accusation"
 
 
 def may_see_full_numbers(session, user, case=None):
     """Full ID and phone numbers: office staff always; the responsible handler on the case page."""
     if is_office_staff(user):
         return True
-    if case is not None and user.role == HANDLER and may_see_identity(session, user, case):
+    if case is not None and _role(user) == HANDLER and may_see_identity(session, user, case):
         return case.department_id in user_dept_ids(session, user)
     return False
 
 
 def mask_id(value):
+    """110101199003071234 -> 110101********1234."""
     if not value:
         return ""
-    if len(value) <= 8:
-        return value[:1] + "*" * (len(value) - 1)
-    return value[:6] + "*" * (len(value) - 10) + value[-4:]
+    value = str(value)
+    n = len(value)
+    if n >= 11:
+        return value[:6] + "*" * (n - 10) + value[-4:]
+    if n >= 6:
+        return value[:2] + "*" * (n - 4) + value[-2:]
+    return "*" * n
 
 
 def mask_phone(value):
+    """13812345678 -> 138****5678."""
     if not value:
         return ""
-    if len(value) <= 7:
-        return value[:2] + "*" * (len(value) - 2)
-    return value[:3] + "*" * (len(value) - 7) + value[-4:]
+    value = str(value)
+    n = len(value)
+    if n >= 11:
+        return value[:3] + "*" * (n - 7) + value[-4:]
+    if n >= 6:
+        return value[:2] + "*" * (n - 4) + value[-2:]
+    return "*" * n
 
 
 MASKED_NAME = "（保密）"
@@ -201,9 +486,9 @@ MASKED_NAME = "（保密）"
 def party_view(session, user, case, party, *, in_list=False):
     """What this user may read of one party of one case, as a dict of display strings."""
     identity = may_see_identity(session, user, case)
-    full = (not in_list or is_office_staff(user)) and may_see_full_numbers(session, user, case)
     if not identity:
         return {"name": MASKED_NAME, "id_number": "", "phone": "", "address": "", "masked": True}
+    full = (not in_list or is_office_staff(user)) and may_see_full_numbers(session, user, case)
     return {
         "name": party.name,
         "id_number": party.id_number if full else mask_id(party.id_number),
@@ -213,6 +498,8 @@ def party_view(session, user, case, party, *, in_list=False):
     }
 
 
-def may_handle(session, user, case):
-    """回避: a user recorded as having an interest in the case may not be its handler."""
-    return all(i.user_id != user.id for i in case.interests)
+def party_numbers(user, party):
+    """ID and phone of a party on the party screen (no case at hand): full for office staff only."""
+    if is_office_staff(user):
+        return party.id_number or "", party.phone or ""
+    return mask_id(party.id_number), mask_phone(party.phone)

@@ -1,12 +1,34 @@
+"""Non-case audit trail: logins, failed logins, lockouts, logouts, exports, user changes."""
 from models import AuditLog
+
+ACTIONS = {
+    "login": "登录", "login_failed": "登录失败", "login_locked": "锁定期间登录", "lockout": "账户锁定",
+    "logout": "退出登录", "export": "导出", "user_change": "用户变更", "unlock": "解除锁定",
+    "import": "导入",
+}
 
 
 def record(session, user, action, detail="", row_count=None, ip=None, username=None):
     """Append a non-case audit entry (login, lockout, export ...). The caller commits."""
     entry = AuditLog(
         user_id=getattr(user, "id", None),
-        username=username or getattr(user, "username", None),
-        action=action, detail=detail, row_count=row_count, ip=ip,
+        username=(username or getattr(user, "username", None) or "")[:50] or None,
+        action=action, detail=detail or "", row_count=row_count, ip=(ip or None) and str(ip)[:45],
     )
     session.add(entry)
     return entry
+
+
+def describe_filters(filters):
+    """A readable '名称=值；…' string of the filters of an export (dict or list of pairs)."""
+    if not filters:
+        return "（无筛选）"
+    items = filters.items() if isinstance(filters, dict) else filters
+    return "；".join(f"{k}={v}" for k, v in items if v not in (None, "", [], ()))[:2000] or "（无筛选）"
+
+
+def record_export(session, user, what, filters=None, row_count=None, ip=None):
+    """Record an export: who (user), when (now), what (e.g. '信访事项台账'), filter, row count.
+    The caller commits (or call it before streaming the file and commit)."""
+    return record(session, user, "export", f"{what}；筛选：{describe_filters(filters)}",
+                  row_count=row_count, ip=ip)

@@ -1,7 +1,9 @@
 """Password login with lockout after repeated failures."""
+import math
 from datetime import timedelta
 
 from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import User
 from models.base import utcnow
@@ -10,6 +12,21 @@ from services import ServiceError, audit
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 BAD_LOGIN = "用户名或密码错误。"
+LOCKED_MSG = "该账户因连续{n}次密码错误已被锁定，请{minutes}分钟后再试。"
+LOCKOUT_MSG = "连续{n}次密码错误，账户已锁定{minutes}分钟。"
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def is_locked(user, now=None):
+    now = now or utcnow()
+    return bool(user.locked_until and user.locked_until > now)
+
+
+def unlock(session, actor, user, ip=None):
+    """An admin clears a lock. The caller commits."""
+    user.failed_logins = 0
+    user.locked_until = None
+    audit.record(session, actor, "unlock", f"解除用户 {user.username} 的登录锁定", ip=ip)
 
 
 def authenticate(session, username, password, ip=None):
@@ -18,23 +35,25 @@ def authenticate(session, username, password, ip=None):
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     now = utcnow()
     if user is None or not user.active:
+        check_password_hash(_DUMMY_HASH, password or "")  # same time as a real check
         audit.record(session, None, "login_failed", "未知或停用的用户名", ip=ip, username=username[:50])
         session.commit()
         raise ServiceError(BAD_LOGIN)
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
+    if is_locked(user, now):
+        minutes = max(1, math.ceil((user.locked_until - now).total_seconds() / 60))
         audit.record(session, user, "login_locked", "账户锁定期间尝试登录", ip=ip)
         session.commit()
-        raise ServiceError(f"该账户因连续{MAX_FAILURES}次密码错误已被锁定，请{minutes}分钟后再试。")
+        raise ServiceError(LOCKED_MSG.format(n=MAX_FAILURES, minutes=minutes))
     if not user.check_password(password or ""):
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
             user.failed_logins = 0
+            audit.record(session, user, "login_failed", f"密码错误（第{MAX_FAILURES}次）", ip=ip)
             audit.record(session, user, "lockout", f"连续{MAX_FAILURES}次密码错误，锁定{LOCK_MINUTES}分钟", ip=ip)
             session.commit()
-            raise ServiceError(f"连续{MAX_FAILURES}次密码错误，账户已锁定{LOCK_MINUTES}分钟。")
-        audit.record(session, user, "login_failed", "密码错误", ip=ip)
+            raise ServiceError(LOCKOUT_MSG.format(n=MAX_FAILURES, minutes=LOCK_MINUTES))
+        audit.record(session, user, "login_failed", f"密码错误（第{user.failed_logins}次）", ip=ip)
         session.commit()
         raise ServiceError(BAD_LOGIN)
     user.failed_logins = 0

@@ -1,9 +1,48 @@
-"""What one user sees on one case page: parties (masked as needed), clocks, links, timeline."""
+"""What one user sees on one case page: parties (masked as needed), clocks, moves, timeline."""
 from sqlalchemy import select
 
 from models import Case, CaseParty
-from models.enums import ATTACHMENT_KINDS, EVENT_ACTIONS, PARTY_ROLES, STATUSES, label
-from services import access, deadlines
+from models.enums import (ATTACHMENT_KINDS, EVENT_ACTIONS, EXTENSION_STATES, PARTY_ROLES,
+                          PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
+                          SATISFACTION, STATUSES, label)
+from services import access, deadlines, workflow
+from services.clock import today as office_today
+
+# Moves made straight from a button on the case page (no input beyond an optional note).
+DIRECT_MOVES = ("sign_for",)
+
+
+def clocks(session, case, cal=None):
+    """[(name, due, DueState or None)]: every clock of the case; a state only for running ones."""
+    cal = cal or deadlines.load_calendar(session)
+    days = deadlines.due_soon_days(session)
+    today = office_today()
+    out = []
+    if case.accept_due:
+        running = deadlines.accept_clock_runs(case)
+        out.append(("受理告知期限", case.accept_due,
+                    deadlines.due_state(case.accept_due, cal, today, days) if running else None))
+    if case.handle_due:
+        running = deadlines.handle_clock_runs(case)
+        name = "办理期限" if not case.review_level else f"{REVIEW_LEVELS[case.review_level]}办理期限"
+        out.append((name, case.handle_due,
+                    deadlines.due_state(case.handle_due, cal, today, days) if running else None))
+    if case.extension_state and case.handle_base_due and case.handle_base_due != case.handle_due:
+        out.append(("原办理期限（延期前）", case.handle_base_due, None))
+    if case.replied_on and case.status in ("replied", "closing", "closed") and case.review_level < 2:
+        end = deadlines.review_window_end(session, case.replied_on, cal)
+        name = "申请复核截止" if case.review_level == 1 else "申请复查截止"
+        out.append((name, end, None))
+    return out
+
+
+def primary_state(session, case, cal=None, today=None):
+    """The state of the nearest running clock (for the list's 剩余天数 column)."""
+    due = deadlines.running_due(case)
+    if due is None:
+        return None
+    cal = cal or deadlines.load_calendar(session)
+    return deadlines.due_state(due, cal, today, deadlines.due_soon_days(session))
 
 
 def build(session, user, case):
@@ -13,13 +52,6 @@ def build(session, user, case):
         shown = access.party_view(session, user, case, link.party)
         shown["role"] = PARTY_ROLES.get(link.role, link.role)
         parties.append(shown)
-    clocks = []
-    if case.accept_due:
-        state = deadlines.due_state(case.accept_due, cal) if case.status == "registered" else None
-        clocks.append(("受理告知期限", case.accept_due, state))
-    if case.handle_due:
-        running = case.status in ("accepted", "assigned", "handling")
-        clocks.append(("办理期限", case.handle_due, deadlines.due_state(case.handle_due, cal) if running else None))
     earlier = related_earlier_cases(session, user, case)
     events = [{
         "at": e.at, "actor": e.actor.full_name if e.actor else "系统", "action": e.action,
@@ -28,13 +60,27 @@ def build(session, user, case):
         "to_dept": e.to_department.name if e.to_department else "",
         "title": EVENT_ACTIONS.get(e.action, e.action), "note": e.note, "data": e.data or {},
     } for e in case.events]
+    moves = workflow.available_moves(session, user, case)
     return {
         "parties": parties,
-        "clocks": clocks,
+        "clocks": clocks(session, case, cal),
         "earlier_cases": earlier,
         "events": events,
         "attachments": [(a, ATTACHMENT_KINDS.get(a.kind, a.kind)) for a in case.attachments],
         "assists": [a.department.name for a in case.assists],
+        "moves": [(m, text, m in DIRECT_MOVES) for m, text in moves],
+        "may_attach": (case.status not in ("archived", "voided")
+                       and access.may_move(session, user, "attach", case)),
+        "attachment_kinds": list(ATTACHMENT_KINDS.items()),
+        "reply": {
+            "method": label(REPLY_METHODS, case.reply_method),
+            "response": label(PETITIONER_RESPONSES, case.petitioner_response),
+            "receipt": label(RECEIPT_STATUSES, case.receipt_status),
+            "satisfaction": label(SATISFACTION, case.satisfaction),
+        },
+        "extension": label(EXTENSION_STATES, case.extension_state),
+        "review_level": REVIEW_LEVELS.get(case.review_level, ""),
+        "review_cases": [c for c in case.review_cases if access.can_see_case(session, user, c)],
     }
 
 

@@ -1,16 +1,24 @@
 """The statutory clock (法定时限).
 
 Counting follows the 民法典 rule: the first day is not counted, and a last day that falls on a
-rest day (statutory holiday or weekend) moves to the next working day. Working days honour the
-Holiday table, including make-up working weekends (调休补班). A year with no rows in the table
-counts weekends only and is reported by `years_without_data` so the dashboard can warn.
+rest day (statutory holiday or weekend) moves to the next working day; a make-up working day
+(调休补班, e.g. a Saturday) is a working day and keeps the due date. Working days honour the
+Holiday table. A year with no rows in the table counts weekends only (never raises) and is
+reported by `years_without_data` so the dashboard can warn.
+
+Clocks (each has a day mode setting `clock_<name>_mode`: calendar | working):
+  accept  15 days from receipt; stops when the 受理告知 is recorded
+  handle  60 days from acceptance (a higher body's own deadline replaces it, see handle_due)
+  extend  at most 30 days from the old due date, once
+  review  复查/复核 window 30 days from service of the reply; a review case is answered in 30 days
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import extract, func, select
+from sqlalchemy import and_, extract, false, func, or_, select
 
-from models import Case, Holiday
+from models import Case, CaseEvent, Holiday
+from models.enums import DAY_MODES, OPEN_STATUSES
 from services import settings
 from services.clock import today as office_today
 
@@ -20,6 +28,10 @@ MAX_EXTENSION_DAYS = 30
 REVIEW_WINDOW_DAYS = 30   # petitioner may ask for 复查/复核 within this many days
 REVIEW_HANDLE_DAYS = 30   # a 复查/复核 is answered within this many days
 DUE_SOON_WORKING_DAYS = 3
+
+# Statuses in which each clock runs.
+ACCEPT_CLOCK_STATUSES = ("registered", "accepted", "assigned", "handling")
+HANDLE_CLOCK_STATUSES = ("accepted", "assigned", "handling")
 
 
 @dataclass
@@ -51,6 +63,9 @@ class Calendar:
             return d
         return self.roll_forward(start + timedelta(days=days))
 
+    def add_working(self, start, days):
+        return self.add(start, days, "working")
+
     def working_days_between(self, start, end):
         """Working days after `start` up to and including `end` (negative if end < start)."""
         if end == start:
@@ -73,8 +88,9 @@ def load_calendar(session):
 
 
 def years_without_data(session, years):
+    """Years (of those asked) with no Holiday row: the dashboard warns about them."""
     have = {int(y) for (y,) in session.execute(select(extract("year", Holiday.day)).distinct())}
-    return sorted(set(years) - have)
+    return sorted(set(int(y) for y in years) - have)
 
 
 def seed_holidays(session, years):
@@ -105,64 +121,107 @@ def _holiday_name(name):
     return _NAMES.get(str(name), str(name or ""))
 
 
-# ---- the clocks of a case -----------------------------------------------------------------
+# ---- settings ---------------------------------------------------------------------------------
 
 def mode(session, clock):
-    return settings.get(session, f"clock_{clock}_mode")
+    value = settings.get(session, f"clock_{clock}_mode")
+    return value if value in DAY_MODES else "calendar"
 
+
+def due_soon_days(session):
+    try:
+        n = int(settings.get(session, "due_soon_working_days"))
+    except (TypeError, ValueError):
+        return DUE_SOON_WORKING_DAYS
+    return n if 0 <= n <= 30 else DUE_SOON_WORKING_DAYS
+
+
+# ---- the clocks of a case -----------------------------------------------------------------
 
 def accept_due(session, received_on, cal=None):
     cal = cal or load_calendar(session)
     return cal.add(received_on, ACCEPT_DAYS, mode(session, "accept"))
 
 
-def handle_due(session, accepted_on, source_deadline=None, review_level=0, cal=None):
-    """Handling due date; a higher body's own deadline wins when it is earlier."""
+def statutory_handle_due(session, accepted_on, review_level=0, cal=None):
     cal = cal or load_calendar(session)
     if review_level:
-        due = cal.add(accepted_on, REVIEW_HANDLE_DAYS, mode(session, "review"))
-    else:
-        due = cal.add(accepted_on, HANDLE_DAYS, mode(session, "handle"))
-    if source_deadline and source_deadline < due:
-        due = source_deadline
-    return due
+        return cal.add(accepted_on, REVIEW_HANDLE_DAYS, mode(session, "review"))
+    return cal.add(accepted_on, HANDLE_DAYS, mode(session, "handle"))
+
+
+def handle_due(session, accepted_on, source_deadline=None, review_level=0, cal=None):
+    """Handling due date.
+
+    Source-deadline rule: a case handed down by a higher body (上级交办) is due on the deadline
+    written on the 交办单, as written (a fixed date, not a period: no roll-over), whether it is
+    earlier or later than the statutory 60 days. Otherwise the statutory clock applies.
+    """
+    if source_deadline:
+        return source_deadline
+    return statutory_handle_due(session, accepted_on, review_level, cal)
 
 
 def extended_due(session, old_due, days, cal=None):
+    """The due date after an extension of `days` (≤ 30) counted from the old due date."""
     cal = cal or load_calendar(session)
     return cal.add(old_due, days, mode(session, "extend"))
 
 
 def review_window_end(session, served_on, cal=None):
+    """The last day the petitioner may ask for 复查/复核 after the reply was served."""
     cal = cal or load_calendar(session)
     return cal.add(served_on, REVIEW_WINDOW_DAYS, mode(session, "review"))
 
 
-def recompute_case(session, case, cal=None):
-    """Recompute the due dates of one case from its facts (after a calendar or setting change)."""
+def custom_due_case_ids(session, case_ids=None):
+    """Cases whose latest assign/transfer set a due date by hand (kept on recompute)."""
+    q = (select(CaseEvent.case_id, CaseEvent.data)
+         .where(CaseEvent.action.in_(("assign", "transfer"))).order_by(CaseEvent.id))
+    if case_ids is not None:
+        q = q.where(CaseEvent.case_id.in_(case_ids))
+    latest = {}
+    for case_id, data in session.execute(q):
+        latest[case_id] = bool((data or {}).get("custom_due"))
+    return {cid for cid, custom in latest.items() if custom}
+
+
+def recompute_case(session, case, cal=None, keep_custom=None):
+    """Recompute the due dates of one case from its facts (after a calendar or setting change).
+
+    A due date set by hand at assign/transfer is kept (keep_custom; looked up when None).
+    """
     cal = cal or load_calendar(session)
     if case.received_on:
         case.accept_due = accept_due(session, case.received_on, cal)
-    if case.accepted_on:
+    if not case.accepted_on:
+        return
+    if keep_custom is None:
+        keep_custom = case.id is not None and case.id in custom_due_case_ids(session, [case.id])
+    if keep_custom and case.handle_base_due:
+        base = case.handle_base_due
+    else:
         base = handle_due(session, case.accepted_on, case.source_deadline, case.review_level, cal)
+    if case.handle_base_due != base:
         case.handle_base_due = base
-        if case.extension_state == "approved" and case.extension_days:
-            case.handle_due = extended_due(session, base, case.extension_days, cal)
-        else:
-            case.handle_due = base
+    if case.extension_state == "approved" and case.extension_days:
+        new_due = extended_due(session, base, case.extension_days, cal)
+    else:
+        new_due = base
+    if case.handle_due != new_due:
+        case.handle_due = new_due
 
 
 def recompute_open_cases(session, batch=500):
-    """Recompute every open case's due dates; returns how many changed."""
-    from models.enums import OPEN_STATUSES
-
+    """Recompute every open case's due dates; returns how many changed. The caller commits."""
     cal = load_calendar(session)
+    custom = custom_due_case_ids(session)
     changed = 0
-    rows = session.execute(select(Case).where(Case.status.in_(OPEN_STATUSES))
-                           .execution_options(yield_per=batch)).scalars()
-    for case in rows:
+    cases = list(session.execute(select(Case).where(Case.status.in_(OPEN_STATUSES))
+                                 .order_by(Case.id)).scalars())
+    for case in cases:
         before = (case.accept_due, case.handle_due)
-        recompute_case(session, case, cal)
+        recompute_case(session, case, cal, keep_custom=case.id in custom)
         if (case.accept_due, case.handle_due) != before:
             changed += 1
     return changed
@@ -178,39 +237,96 @@ class DueState:
     label: str
 
 
-def due_state(due, cal, today=None):
+def due_soon_cutoff(cal, today=None, days=DUE_SOON_WORKING_DAYS):
+    """The last date still counted as due soon (today + N working days)."""
+    today = today or office_today()
+    return cal.add_working(today, days)
+
+
+def due_state(due, cal, today=None, days=DUE_SOON_WORKING_DAYS):
     today = today or office_today()
     if due is None:
         return DueState(None, None, "none", "")
     days_left = (due - today).days
     if days_left < 0:
         return DueState(due, days_left, "overdue", f"超期{-days_left}天")
-    if cal.working_days_between(today, due) <= DUE_SOON_WORKING_DAYS:
+    if due <= due_soon_cutoff(cal, today, days):
         return DueState(due, days_left, "due_soon", f"临期，剩{days_left}天")
     return DueState(due, days_left, "ok", f"剩{days_left}天")
 
 
+def accept_clock_runs(case):
+    return (case.status in ACCEPT_CLOCK_STATUSES and case.accept_notice_on is None
+            and case.accept_due is not None)
+
+
+def handle_clock_runs(case):
+    return case.status in HANDLE_CLOCK_STATUSES and case.handle_due is not None
+
+
+def running_dues(case):
+    """[(clock, due)] of the clocks that run now for this case."""
+    out = []
+    if accept_clock_runs(case):
+        out.append(("accept", case.accept_due))
+    if handle_clock_runs(case):
+        out.append(("handle", case.handle_due))
+    return out
+
+
 def running_due(case):
-    """The clock that currently runs for this case, or None when no clock runs."""
-    if case.status == "registered" and not case.accept_notice_on:
-        return case.accept_due
-    if case.status in ("assigned", "handling", "accepted"):
-        return case.handle_due
-    return None
+    """The nearest running due date of this case, or None when no clock runs."""
+    dues = [d for _, d in running_dues(case)]
+    return min(dues) if dues else None
 
 
-def due_soon_cutoff(cal, today=None):
-    """The last date still counted as due soon (today + 3 working days)."""
+# ---- SQL filters (list filters, dashboard, reports) -----------------------------------------
+
+def _accept_running():
+    return and_(Case.status.in_(ACCEPT_CLOCK_STATUSES), Case.accept_notice_on.is_(None),
+                Case.accept_due.isnot(None))
+
+
+def _handle_running():
+    return and_(Case.status.in_(HANDLE_CLOCK_STATUSES), Case.handle_due.isnot(None))
+
+
+def overdue_clause(today=None):
+    """WHERE clause: a running clock is past its due date (超期)."""
     today = today or office_today()
-    d, left = today, DUE_SOON_WORKING_DAYS
-    while left > 0:
-        d += timedelta(days=1)
-        if cal.is_working_day(d):
-            left -= 1
-    return d
+    return or_(and_(_accept_running(), Case.accept_due < today),
+               and_(_handle_running(), Case.handle_due < today))
+
+
+def due_soon_clause(cutoff, today=None):
+    """WHERE clause: a running clock falls due between today and `cutoff` (临期)."""
+    today = today or office_today()
+    if cutoff is None:
+        return false()
+    return or_(and_(_accept_running(), Case.accept_due >= today, Case.accept_due <= cutoff),
+               and_(_handle_running(), Case.handle_due >= today, Case.handle_due <= cutoff))
+
+
+def due_soon_filter(session, today=None):
+    """due_soon_clause with the office's calendar and setting."""
+    today = today or office_today()
+    cutoff = due_soon_cutoff(load_calendar(session), today, due_soon_days(session))
+    return due_soon_clause(cutoff, today)
+
+
+def is_due_soon(session, case, today=None, cal=None):
+    today = today or office_today()
+    cal = cal or load_calendar(session)
+    cutoff = due_soon_cutoff(cal, today, due_soon_days(session))
+    return any(today <= d <= cutoff for _, d in running_dues(case))
+
+
+def is_overdue(case, today=None):
+    today = today or office_today()
+    return any(d < today for _, d in running_dues(case))
 
 
 def count_open_overdue(session, where, today=None):
     today = today or office_today()
     return session.execute(select(func.count()).select_from(Case).where(
-        where, Case.status.in_(("assigned", "handling", "accepted")), Case.handle_due < today)).scalar()
+        where, overdue_clause(today))).scalar()

@@ -1,7 +1,32 @@
 """Registering a case (登记): one transaction, parties found again by ID number, repeat and
-collective derived from data. Implemented per the foundation issue."""
+collective derived from data."""
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from models import Case, CaseEvent, CaseParty, Party, ReceptionSchedule, User
+from models.enums import (CATEGORIES, CHANNELS, ID_TYPES, IN_PERSON_CHANNELS, PARTY_KINDS,
+                          PURPOSES, SEXES, SOURCES)
+from services import ServiceError, ValidationFailed, access, deadlines, numbering, validation
+from services.clock import today as office_today
+
+COLLECTIVE_MIN_PEOPLE = 5
+MAX_REPRESENTATIVES = 5
+
+MSG_REQUIRED = "此项必填。"
+MSG_CHOICE = "请从列表中选择。"
+MSG_FUTURE = "收件日期不能晚于今天。"
+MSG_SUMMARY = "请填写内容摘要。"
+MSG_PEOPLE = "人数至少为1。"
+MSG_NO_PETITIONER = "请至少登记一名信访人（匿名信访请勾选“匿名”）。"
+MSG_NAME = "请填写姓名或单位名称。"
+MSG_NEED_REPRESENTATIVE = "集体访（5人及以上来访）须登记1至5名代表人。"
+MSG_TOO_MANY_REPRESENTATIVES = "代表人最多5名。"
+MSG_DOC_NO = "上级交办的事项请填写交办文号。"
+MSG_SOURCE_DEADLINE = "交办期限不能早于收件日期。"
+MSG_TOO_LONG = "内容过长，最多{n}个字。"
+MSG_ID_REPEATED = "同一证件号码在本表中重复填写。"
 
 
 @dataclass
@@ -16,6 +41,7 @@ class PartyInput:
     hukou: str = ""
     occupation: str = ""
     kind: str = "person"
+    row: int | None = None  # index of the form row, for error field names (default: list index)
 
 
 @dataclass
@@ -44,12 +70,226 @@ class RegistrationInput:
     leader_id: int | None = None
     leader_instruction: str = ""
     original_number: str = ""
+    note: str = ""  # extra text for the 'register' event
+    registered_at: datetime | None = None  # naive UTC; defaults to now (imports and demo set it)
 
 
-def register_case(session, actor, data, *, check_role=True):
+PARTY_LIMITS = {"name": 100, "id_number": 30, "phone": 30, "address": 200, "hukou": 200,
+                "occupation": 100, "ethnicity": 20}
+PARTY_GROUPS = (("petitioners", "petitioner"), ("representatives", "representative"),
+                ("accused", "accused"))
+
+
+def _clean(value):
+    return (value or "").strip() if isinstance(value, str) or value is None else value
+
+
+def is_collective(channel, people_count):
+    return channel in IN_PERSON_CHANNELS and (people_count or 0) >= COLLECTIVE_MIN_PEOPLE
+
+
+def _validate(session, data, today):
+    errors = {}
+
+    def err(name, msg):
+        errors.setdefault(name, []).append(msg)
+
+    if data.channel not in CHANNELS:
+        err("channel", MSG_CHOICE if data.channel else MSG_REQUIRED)
+    if data.source not in SOURCES:
+        err("source", MSG_CHOICE)
+    if data.purpose not in PURPOSES:
+        err("purpose", MSG_CHOICE if data.purpose else MSG_REQUIRED)
+    if data.category not in CATEGORIES:
+        err("category", MSG_CHOICE if data.category else MSG_REQUIRED)
+    if not isinstance(data.received_on, date):
+        err("received_on", MSG_REQUIRED)
+    elif data.received_on > today:
+        err("received_on", MSG_FUTURE)
+    if not _clean(data.summary):
+        err("summary", MSG_SUMMARY)
+    for name, limit in (("incident_place", 200), ("source_doc_no", 100), ("original_number", 50)):
+        if len(_clean(getattr(data, name)) or "") > limit:
+            err(name, MSG_TOO_LONG.format(n=limit))
+    if not isinstance(data.people_count, int) or data.people_count < 1:
+        err("people_count", MSG_PEOPLE)
+    if data.source == "higher":
+        if not _clean(data.source_doc_no):
+            err("source_doc_no", MSG_DOC_NO)
+        if (data.source_deadline and isinstance(data.received_on, date)
+                and data.source_deadline < data.received_on):
+            err("source_deadline", MSG_SOURCE_DEADLINE)
+
+    seen_ids = {}
+    for group, _role in PARTY_GROUPS:
+        for i, p in enumerate(getattr(data, group)):
+            prefix = f"{group}-{p.row if p.row is not None else i}-"
+            if not _clean(p.name):
+                err(prefix + "name", MSG_NAME)
+            for fname, limit in PARTY_LIMITS.items():
+                if len(_clean(getattr(p, fname)) or "") > limit:
+                    err(prefix + fname, MSG_TOO_LONG.format(n=limit))
+            if p.kind not in PARTY_KINDS:
+                err(prefix + "kind", MSG_CHOICE)
+            if p.sex and p.sex not in SEXES:
+                err(prefix + "sex", MSG_CHOICE)
+            if p.id_type not in ID_TYPES:
+                err(prefix + "id_type", MSG_CHOICE)
+            id_number = validation.normalize_id(p.id_number)
+            if id_number:
+                if p.id_type == "resident":
+                    msg = validation.check_id_number(id_number, today)
+                    if msg:
+                        err(prefix + "id_number", msg)
+                key = (group, id_number)
+                if key in seen_ids:
+                    err(prefix + "id_number", MSG_ID_REPEATED)
+                seen_ids[key] = True
+            if _clean(p.phone):
+                msg = validation.check_phone(p.phone)
+                if msg:
+                    err(prefix + "phone", msg)
+
+    if not data.petitioners and not data.is_anonymous:
+        err("petitioners", MSG_NO_PETITIONER)
+    reps = len(data.representatives)
+    if reps > MAX_REPRESENTATIVES:
+        err("representatives", MSG_TOO_MANY_REPRESENTATIVES)
+    elif reps == 0 and is_collective(data.channel, data.people_count if isinstance(data.people_count, int) else 0):
+        err("representatives", MSG_NEED_REPRESENTATIVE)
+
+    if data.reception_id is not None and session.get(ReceptionSchedule, data.reception_id) is None:
+        err("reception_id", "所选接待日不存在。")
+    if data.leader_id is not None:
+        leader = session.get(User, data.leader_id)
+        if leader is None or leader.role != "leader":
+            err("leader_id", "所选领导不存在。")
+    return errors
+
+
+def validate(session, data):
+    """The errors register_case would raise for `data`, as {field: [messages]}; stores nothing."""
+    return _validate(session, data, office_today())
+
+
+def _find_party(session, p):
+    """The existing Party for this input: by ID number, else by name + phone."""
+    id_number = validation.normalize_id(p.id_number)
+    if id_number:
+        return session.execute(select(Party).where(Party.id_number == id_number)).scalar_one_or_none()
+    phone = validation.normalize_phone(p.phone)
+    if phone:
+        return session.execute(
+            select(Party).where(Party.name == _clean(p.name), Party.phone == phone).order_by(Party.id).limit(1)
+        ).scalar_one_or_none()
+    return None
+
+
+def _fill_party(party, p):
+    """Update blank fields only: what an earlier registration recorded stays as it was."""
+    values = {
+        "name": _clean(p.name), "sex": p.sex or None, "ethnicity": _clean(p.ethnicity) or None,
+        "id_number": validation.normalize_id(p.id_number) or None,
+        "phone": validation.normalize_phone(p.phone) or None, "address": _clean(p.address) or None,
+        "hukou": _clean(p.hukou) or None, "occupation": _clean(p.occupation) or None,
+    }
+    for key, value in values.items():
+        if value and not getattr(party, key):
+            setattr(party, key, value)
+    if party.id_number and p.id_number and not party.id_type:
+        party.id_type = p.id_type
+
+
+def earlier_case(session, party_ids, received_on):
+    """The latest earlier (not voided) case of any of these parties as petitioner/representative."""
+    if not party_ids:
+        return None
+    return session.execute(
+        select(Case).join(CaseParty, CaseParty.case_id == Case.id)
+        .where(CaseParty.party_id.in_(party_ids),
+               CaseParty.role.in_(("petitioner", "representative")),
+               Case.received_on <= received_on, Case.status != "voided")
+        .order_by(Case.received_on.desc(), Case.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def register_case(session, actor, data, *, check_role=True, calendar=None):
     """Validate `data`, create the case with its parties and a 'register' event; return the Case.
 
     Raises services.ValidationFailed (errors per field, in Chinese) and changes nothing on bad input.
-    The caller commits.
+    The caller commits. `calendar` (a deadlines.Calendar) may be passed by bulk callers.
     """
-    raise NotImplementedError
+    if check_role and not access.may_move(session, actor, "register"):
+        raise ServiceError("只有信访办登记员可以登记信访事项。")
+    today = office_today()
+    errors = _validate(session, data, today)
+    if errors:
+        raise ValidationFailed(errors)
+
+    # Find known people before anything is added to the session.
+    found = {}
+    for group, _role in PARTY_GROUPS:
+        for i, p in enumerate(getattr(data, group)):
+            found[(group, i)] = _find_party(session, p)
+    known_ids = [party.id for (group, _i), party in found.items()
+                 if party is not None and group in ("petitioners", "representatives")]
+    earlier = earlier_case(session, known_ids, data.received_on)
+
+    collective = is_collective(data.channel, data.people_count)
+    case = Case(
+        number=numbering.next_number(session, data.received_on.year),
+        query_code=numbering.new_query_code(session),
+        original_number=_clean(data.original_number) or None,
+        channel=data.channel, source=data.source,
+        source_doc_no=_clean(data.source_doc_no) or None if data.source == "higher" else None,
+        source_deadline=data.source_deadline if data.source == "higher" else None,
+        purpose=data.purpose, category=data.category, received_on=data.received_on,
+        registered_by_id=getattr(actor, "id", None),
+        summary=_clean(data.summary), demands=_clean(data.demands),
+        incident_place=_clean(data.incident_place), people_count=data.people_count,
+        is_collective=collective, is_repeat=earlier is not None,
+        repeat_of_id=earlier.id if earlier is not None else None,
+        is_skip_level=bool(data.is_skip_level), is_joint=bool(data.is_joint),
+        is_anonymous=bool(data.is_anonymous), is_litigation=bool(data.is_litigation),
+        is_urgent=bool(data.is_urgent), is_extreme=bool(data.is_extreme),
+        status="registered",
+        accept_due=deadlines.accept_due(session, data.received_on, calendar),
+        reception_id=data.reception_id, leader_id=data.leader_id,
+        leader_instruction=_clean(data.leader_instruction) or None,
+    )
+    if data.registered_at is not None:
+        case.registered_at = data.registered_at
+    session.add(case)
+
+    used = {}
+    for group, role in PARTY_GROUPS:
+        for i, p in enumerate(getattr(data, group)):
+            party = found[(group, i)]
+            key = validation.normalize_id(p.id_number) or (
+                (_clean(p.name), validation.normalize_phone(p.phone)) if _clean(p.phone) else None)
+            if party is None and key and key in used:
+                party = used[key]  # the same new person named in two roles
+            if party is None:
+                party = Party(kind=p.kind, id_type=p.id_type, name=_clean(p.name))
+                session.add(party)
+            _fill_party(party, p)
+            if key:
+                used[key] = party
+            if any(cp.party is party and cp.role == role for cp in case.parties):
+                continue
+            case.parties.append(CaseParty(party=party, role=role))
+
+    notes = [f"{CHANNELS[data.channel]}登记"]
+    if collective:
+        notes.append(f"集体访，{data.people_count}人")
+    if earlier is not None:
+        notes.append(f"重复访，前次信访事项 {earlier.number}")
+    if _clean(data.note):
+        notes.append(_clean(data.note))
+    event = CaseEvent(case=case, actor_id=getattr(actor, "id", None), action="register",
+                      to_status="registered", note="；".join(notes),
+                      data={"repeat_of": earlier.number if earlier is not None else None})
+    if data.registered_at is not None:
+        event.at = data.registered_at
+    session.add(event)
+    return case

@@ -1,8 +1,25 @@
-"""Base classes that route every Flask-Admin door through services/access.py."""
+"""Base classes that route every Flask-Admin door through services/access.py.
+
+Doors of a SecureModelView and how each is closed:
+- list / count: get_query + get_count_query filtered by row_filter() (default access.scope_filter);
+- details, edit GET/POST, delete: get_one through the scoped query; a row out of reach is a 404;
+- inline edit (/ajax/update/): refused (403), whatever column_editable_list says;
+- ajax lookups (form_ajax_refs): loaders are ScopedAjaxLoader (scoped query and get_one), and the
+  door needs a create or edit right; a view without loaders answers 404;
+- relationship dropdowns in create/edit forms: every QuerySelect(Multiple)Field gets a query
+  scoped by access.scope_filter for its model (a posted id out of scope fails validation);
+- actions: posted ids re-scoped; one id out of reach refuses the whole action (404), nothing runs;
+- built-in export: off (404); exports go through services/excel.py with access.case_filter.
+"""
 from flask import abort, has_request_context, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
+from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
+from flask_admin.contrib.sqla.fields import QuerySelectField
+from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
+from sqlalchemy import or_
+from wtforms.validators import ValidationError
 
 from models import db
 from services import access
@@ -37,6 +54,85 @@ class SecureBaseView(SecureMixin, BaseView):
     pass
 
 
+class ScopedAjaxLoader(QueryAjaxModelLoader):
+    """A form_ajax_refs loader that only finds rows the current user may see."""
+
+    def get_query(self):
+        return super().get_query().filter(access.scope_filter(db.session, current_user, self.model))
+
+    def get_one(self, pk):
+        with db.session.no_autoflush:
+            try:
+                return self.get_query().filter(self.model.id == int(pk)).one_or_none()
+            except (TypeError, ValueError):
+                return None
+
+
+def scoped_loader(loader):
+    """The same loader, limited to the rows the current user may see."""
+    if isinstance(loader, ScopedAjaxLoader) or not isinstance(loader, QueryAjaxModelLoader):
+        return loader
+    scoped = ScopedAjaxLoader.__new__(ScopedAjaxLoader)
+    scoped.__dict__.update(loader.__dict__)
+    return scoped
+
+
+def scope_relation_fields(form):
+    """Give every relationship dropdown of a form (inline forms included) a scoped query."""
+    for field in _walk(form):
+        if getattr(field, "loader", None) is not None:
+            field.loader = scoped_loader(field.loader)
+        if isinstance(field, QuerySelectField) and field.query_factory is not None:
+            base = field.query if field.query is not None else field.query_factory()
+            model = _query_model(base)
+            if model is None:  # not a query we can scope: offer nothing
+                field.query = []
+            else:
+                clause = access.scope_filter(db.session, current_user, model)
+                # The row's current value stays a choice (the user sees it on the row anyway),
+                # so editing another field never silently clears it.
+                current = field.object_data if isinstance(field.object_data, (list, tuple)) \
+                    else [field.object_data]
+                keep = [getattr(o, "id", None) for o in current if o is not None]
+                if keep and hasattr(model, "id"):
+                    clause = or_(clause, model.id.in_(keep))
+                field.query = base.filter(clause)
+            field.pre_validate = _strict_pre_validate(field)
+    return form
+
+
+def _strict_pre_validate(field):
+    """A posted id that is not among the (scoped) choices is an error, not a silent blank."""
+    original = field.pre_validate
+
+    def pre_validate(form):
+        field.data  # resolves the posted value against the choices
+        if getattr(field, "_formdata", None) or getattr(field, "_invalid_formdata", False):
+            raise ValidationError("请从列表中选择。")
+        original(form)
+    return pre_validate
+
+
+def _walk(form):
+    for field in form:
+        yield field
+        sub = getattr(field, "form", None)
+        if sub is not None and sub is not form and hasattr(sub, "__iter__"):
+            yield from _walk(sub)
+        for entry in getattr(field, "entries", None) or ():
+            yield entry
+            inner = getattr(entry, "form", None)
+            if inner is not None:
+                yield from _walk(inner)
+
+
+def _query_model(query):
+    try:
+        return query.column_descriptions[0]["entity"]
+    except (AttributeError, IndexError, KeyError, TypeError):
+        return None
+
+
 class SecureModelView(SecureMixin, ModelView):
     """A scoped ModelView: list, count, details, edit, delete, actions all see the same rows."""
     can_export = False  # exports go through services/excel.py with the same scope
@@ -46,6 +142,8 @@ class SecureModelView(SecureMixin, ModelView):
     can_set_page_size = True
     create_modal = False
     edit_modal = False
+    # action name -> move name in access.MOVE_ROLES that the action needs (besides the screen).
+    action_moves = {}
 
     def __init__(self, model, **kwargs):
         super().__init__(model, db.session, **kwargs)
@@ -62,9 +160,10 @@ class SecureModelView(SecureMixin, ModelView):
     def can_delete(self):
         return self._right(access.D)
 
+    # ---- rows --------------------------------------------------------------------------------
     def row_filter(self):
-        """A WHERE clause for the rows this user may see; None means all rows of the screen."""
-        return None
+        """A WHERE clause for the rows this user may see (access.scope_filter for the model)."""
+        return access.scope_filter(db.session, current_user, self.model)
 
     def get_query(self):
         q = super().get_query()
@@ -95,6 +194,17 @@ class SecureModelView(SecureMixin, ModelView):
             return []
         return [m.id for m in self.get_query().filter(self.model.id.in_(wanted))]
 
+    # ---- forms ---------------------------------------------------------------------------------
+    def _create_ajax_loader(self, name, options):
+        return scoped_loader(create_ajax_loader(self.model, self.session, name, name, options))
+
+    def create_form(self, obj=None):
+        return scope_relation_fields(super().create_form(obj))
+
+    def edit_form(self, obj=None):
+        return scope_relation_fields(super().edit_form(obj))
+
+    # ---- doors ---------------------------------------------------------------------------------
     # Doors that must refuse, not merely hide a button. Overrides need @expose again, or
     # Flask-Admin silently drops the route.
     @expose("/new/", methods=("GET", "POST"))
@@ -119,11 +229,54 @@ class SecureModelView(SecureMixin, ModelView):
     def delete_view(self):
         if not self.can_delete:
             abort(403)
+        if self.get_one(request.form.get("id")) is None:
+            abort(404)
         return super().delete_view()
+
+    @expose("/action/", methods=("POST",))
+    def action_view(self):
+        form = self.action_form()
+        if not self.validate_form(form):
+            abort(400)
+        name = form.action.data
+        handler = self._actions_data.get(name)
+        if handler is None or not self.is_action_allowed(name):
+            abort(403)
+        raw = request.form.getlist("rowid")
+        ids = self.scoped_ids(raw)
+        if not ids or len(set(ids)) != len({str(r).strip() for r in raw}):
+            abort(404)  # an id out of reach (or garbage): nothing runs
+        response = handler[0]([str(i) for i in ids])
+        if response is not None:
+            return response
+        return redirect(get_redirect_target() or self.get_url(".index_view"))
+
+    def is_action_allowed(self, name):
+        if not has_request_context():
+            return super().is_action_allowed(name)
+        if name == "delete" and not self.can_delete:
+            return False
+        move = self.action_moves.get(name)
+        if move is not None and not access.may_move(db.session, current_user, move):
+            return False
+        return super().is_action_allowed(name)
 
     @expose("/ajax/update/", methods=("POST",))
     def ajax_update(self):
         abort(403)
+
+    @expose("/ajax/lookup/")
+    def ajax_lookup(self):
+        name = request.args.get("name")
+        loader = self._form_ajax_refs.get(name) if name else None
+        if loader is None:
+            abort(404)
+        if not (self.can_create or self.can_edit):
+            abort(403)
+        self._form_ajax_refs[name] = loader = scoped_loader(loader)
+        if not isinstance(loader, ScopedAjaxLoader):
+            abort(403)  # a loader we cannot scope stays closed
+        return super().ajax_lookup()
 
     @expose("/export/<export_type>/")
     def export(self, export_type):

@@ -1,9 +1,28 @@
-"""Holiday calendar and office clock settings (admin)."""
-from wtforms import SelectField
+"""Holiday calendar and office settings (admin). Saving either recomputes open cases' due dates."""
+from flask import flash, redirect, request, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from wtforms import Form, SelectField, StringField
+from wtforms.validators import ValidationError
 
-from models import Holiday
-from models.enums import HOLIDAY_KINDS
-from views.base import SecureModelView
+from models import Holiday, db
+from models.enums import DAY_MODES, HOLIDAY_KINDS
+from services import access, deadlines, settings
+from views.base import SecureBaseView, SecureModelView
+
+
+def _recompute(what):
+    try:
+        n = deadlines.recompute_open_cases(db.session)
+        db.session.commit()
+    except (StaleDataError, IntegrityError):
+        db.session.rollback()
+        flash(f"{what}已保存，但重算期限时有事项正被他人修改，请稍后在“单位设置”中再次保存以重算。", "warning")
+        return
+    flash(f"{what}已保存，已按新设置重算在办事项期限：{n} 件有变化。", "success")
 
 
 class HolidayView(SecureModelView):
@@ -12,9 +31,91 @@ class HolidayView(SecureModelView):
     column_labels = {"day": "日期", "kind": "类型", "name": "名称"}
     column_choices = {"kind": list(HOLIDAY_KINDS.items())}
     column_default_sort = ("day", True)
+    column_filters = ("day", "kind")
     form_overrides = {"kind": SelectField}
-    form_args = {"kind": {"choices": list(HOLIDAY_KINDS.items()), "label": "类型"}}
+    form_args = {"kind": {"choices": list(HOLIDAY_KINDS.items()), "label": "类型"},
+                 "day": {"label": "日期"}, "name": {"label": "名称"}}
+
+    def on_model_change(self, form, model, is_created):
+        if model.day is None:
+            raise ValidationError("请填写日期")
+        if model.kind not in HOLIDAY_KINDS:
+            raise ValidationError("类型无效")
+        clash = db.session.execute(select(Holiday.id).where(
+            Holiday.day == model.day, Holiday.id != (model.id or 0))).first()
+        if clash:
+            raise ValidationError(f"{model.day:%Y-%m-%d} 已有节假日记录，请直接修改该记录")
+
+    def after_model_change(self, form, model, is_created):
+        _recompute("节假日")
+
+    def after_model_delete(self, model):
+        _recompute("节假日")
+
+
+CLOCKS = (("accept", "受理告知期限（15日）"), ("handle", "办理期限（60日）"),
+          ("extend", "延期（最多30日）"), ("review", "复查/复核期限（30日）"))
+
+
+class OfficeSettingsForm(Form):
+    office_name = StringField("单位名称 *")
+    number_prefix = StringField("编号前缀", description="如“XF”，编号即为 XF2026-000123；可留空")
+    clock_accept_mode = SelectField("受理告知期限计算方式", choices=list(DAY_MODES.items()), validate_choice=False)
+    clock_handle_mode = SelectField("办理期限计算方式", choices=list(DAY_MODES.items()), validate_choice=False)
+    clock_extend_mode = SelectField("延期期限计算方式", choices=list(DAY_MODES.items()), validate_choice=False)
+    clock_review_mode = SelectField("复查复核期限计算方式", choices=list(DAY_MODES.items()), validate_choice=False)
+    due_soon_working_days = StringField("临期提醒（工作日）", description="距期限不超过几个工作日提示临期，默认3")
+
+    def check(self):
+        ok = True
+        name = (self.office_name.data or "").strip()
+        if not name:
+            self.office_name.errors = ["请填写单位名称"]
+            ok = False
+        elif len(name) > 100:
+            self.office_name.errors = ["单位名称不能超过100字"]
+            ok = False
+        prefix = (self.number_prefix.data or "").strip()
+        if len(prefix) > 10 or any(ch.isspace() for ch in prefix):
+            self.number_prefix.errors = ["编号前缀不超过10个字符，且不能含空格"]
+            ok = False
+        for clock, _ in CLOCKS:
+            field = getattr(self, f"clock_{clock}_mode")
+            if field.data not in DAY_MODES:
+                field.errors = ["请选择自然日或工作日"]
+                ok = False
+        days = (self.due_soon_working_days.data or "").strip()
+        if not days.isdigit() or not 0 <= int(days) <= 30:
+            self.due_soon_working_days.errors = ["请填写0至30之间的整数"]
+            ok = False
+        return ok
+
+
+class OfficeSettingsView(SecureBaseView):
+    """单位设置: office name, number prefix, day mode per clock (admin)."""
+    screen = "setting"
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        editable = access.may_view(current_user, self.screen, access.E)
+        keys = [f.name for f in OfficeSettingsForm()]
+        if request.method == "POST":
+            if not editable:
+                return self.render("moves/settings.html", form=OfficeSettingsForm(request.form),
+                                   editable=False, error="您无权修改单位设置"), 403
+            form = OfficeSettingsForm(request.form)
+            if not form.check():
+                return self.render("moves/settings.html", form=form, editable=True, error="请按提示修改后再保存")
+            for key in keys:
+                settings.set_value(db.session, key, (getattr(form, key).data or "").strip())
+            db.session.flush()
+            _recompute("单位设置")
+            return redirect(url_for(".index"))
+        form = OfficeSettingsForm(data={k: settings.get(db.session, k) for k in keys})
+        return self.render("moves/settings.html", form=form, editable=editable, error=None)
 
 
 def register(admin):
     admin.add_view(HolidayView(Holiday, name="节假日", endpoint="holiday", category="系统管理"))
+    admin.add_view(OfficeSettingsView(name="单位设置", endpoint="office_settings", url="/admin/office-settings",
+                                      category="系统管理"))

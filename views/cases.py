@@ -1,17 +1,113 @@
-from flask import abort, redirect, request, url_for
+from flask import abort, g, has_app_context, has_request_context, redirect, request, url_for
 from flask_admin import expose
+from flask_admin.actions import action
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
 from flask_login import current_user
-from markupsafe import Markup, escape
+from markupsafe import Markup
+from sqlalchemy import not_, select
 
-from models import Case, db
+from models import Case, Department, db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
-from services import access, case_view
+from services import access, case_view, deadlines
 from views.base import SecureModelView
 from views.exports import LedgerExportMixin
 
 
-def _choice(mapping):
-    return lambda v, c, m, n: mapping.get(getattr(m, n), getattr(m, n) or "")
+# ---- list filters ------------------------------------------------------------------------------
+
+class ChoiceFilter(BaseSQLAFilter):
+    """Equals one of a fixed set of coded values (shown by their Chinese labels)."""
+
+    def validate(self, value):
+        return value in dict(self.get_options(None) or ())
+
+    def apply(self, query, value, alias=None):
+        return query.filter(self.get_column(alias) == value)
+
+    def operation(self):
+        return "等于"
+
+
+def _department_options():
+    if not has_app_context():
+        return []
+    try:
+        rows = db.session.execute(select(Department.id, Department.name)
+                                  .order_by(Department.sort_order, Department.id)).all()
+    except Exception:  # noqa: BLE001 - no schema yet (start-up before create_all)
+        db.session.rollback()
+        return []
+    return [(str(i), name) for i, name in rows]
+
+
+class DepartmentFilter(BaseSQLAFilter):
+    """责任单位: options read from the table at request time (not frozen at start-up)."""
+
+    options = property(lambda self: _department_options(), lambda self, value: None)
+
+    def validate(self, value):
+        return str(value).isdigit()
+
+    def clean(self, value):
+        return int(value)
+
+    def apply(self, query, value, alias=None):
+        return query.filter(Case.department_id == int(value))
+
+    def operation(self):
+        return "等于"
+
+
+class _ClockFilter(BaseSQLAFilter):
+    yes_no = [("1", "是"), ("0", "否")]
+
+    def __init__(self, name):
+        super().__init__(Case.handle_due, name, options=self.yes_no)
+
+    def validate(self, value):
+        return value in ("1", "0")
+
+    def clause(self):
+        raise NotImplementedError
+
+    def apply(self, query, value, alias=None):
+        clause = self.clause()
+        return query.filter(clause if value == "1" else not_(clause))
+
+    def operation(self):
+        return "为"
+
+
+class OverdueFilter(_ClockFilter):
+    def clause(self):
+        return deadlines.overdue_clause()
+
+
+class DueSoonFilter(_ClockFilter):
+    def clause(self):
+        return deadlines.due_soon_filter(db.session)
+
+
+# ---- columns -------------------------------------------------------------------------------------
+
+def _days_left(view, context, model, name):
+    if "xf_cal" not in g:
+        g.xf_cal = deadlines.load_calendar(db.session)
+    state = case_view.primary_state(db.session, model, g.xf_cal)
+    if state is None:
+        return ""
+    text = {"overdue": "超期", "due_soon": "临期"}.get(state.state)
+    days = f"超{-state.days_left}天" if state.days_left < 0 else f"{state.days_left}天"
+    if text:
+        return Markup('<span class="badge badge-{}" title="{}">{} {}</span>').format(
+            state.state, state.label, text, days)
+    return Markup('<span class="days-left" title="{}">{}</span>').format(state.label, days)
+
+
+def _to_moves(move):
+    def run(self, ids):
+        return redirect(url_for("moves.bulk_view", move=move, ids=",".join(str(i) for i in ids)))
+    return run
 
 
 class CaseView(LedgerExportMixin, SecureModelView):
@@ -21,18 +117,27 @@ class CaseView(LedgerExportMixin, SecureModelView):
     details_template = "cases/details.html"
     list_template = "cases/list.html"
     column_list = ("number", "received_on", "channel", "purpose", "category", "summary",
-                   "department", "status", "handle_due")
+                   "department", "status", "handle_due", "days_left")
     column_labels = {
         "number": "编号", "received_on": "收件日期", "channel": "信访形式", "purpose": "类别",
         "category": "问题分类", "summary": "内容摘要", "department": "责任单位", "status": "状态",
         "handle_due": "办理期限", "department.name": "责任单位", "incident_place": "问题属地",
         "query_code": "查询码", "is_collective": "集体访", "is_repeat": "重复访",
+        "days_left": "剩余天数",
     }
     column_default_sort = ("id", True)
     column_sortable_list = ("number", "received_on", "status", "handle_due")
     column_searchable_list = ("number", "query_code", "summary", "incident_place")
-    column_filters = ("status", "channel", "purpose", "category", "received_on", "handle_due",
-                      "department.name", "is_collective", "is_repeat")
+    column_filters = (
+        ChoiceFilter(Case.status, "状态", options=list(STATUSES.items())),
+        DepartmentFilter(Case.department_id, "责任单位"),
+        ChoiceFilter(Case.purpose, "类别", options=list(PURPOSES.items())),
+        ChoiceFilter(Case.category, "问题分类", options=[(c, c) for c in CATEGORIES]),
+        ChoiceFilter(Case.channel, "信访形式", options=list(CHANNELS.items())),
+        OverdueFilter("超期"),
+        DueSoonFilter("临期"),
+        "received_on", "handle_due", "is_collective", "is_repeat",
+    )
     column_choices = {
         "status": list(STATUSES.items()),
         "channel": list(CHANNELS.items()),
@@ -43,10 +148,23 @@ class CaseView(LedgerExportMixin, SecureModelView):
         "summary": lambda v, c, m, n: (m.summary[:40] + "…") if len(m.summary or "") > 40 else m.summary,
         "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url(".details_view", id=m.id), m.number),
+        "days_left": _days_left,
     }
+    # list actions -> the move each needs (views.base.SecureModelView.is_action_allowed)
+    action_moves = {"bulk_assign": "assign", "bulk_transfer": "transfer", "bulk_supervise": "supervise"}
 
     def row_filter(self):
         return access.case_filter(db.session, current_user)
+
+    def _get_filter_groups(self):
+        # Department options come from the table: rebuild the filter groups per request.
+        if has_request_context():
+            self._refresh_filters_cache()
+        return super()._get_filter_groups()
+
+    action_bulk_assign = action("bulk_assign", "批量交办")(_to_moves("assign"))
+    action_bulk_transfer = action("bulk_transfer", "批量改派")(_to_moves("transfer"))
+    action_bulk_supervise = action("bulk_supervise", "批量督办")(_to_moves("supervise"))
 
     @expose("/new/", methods=("GET", "POST"))
     def create_view(self):

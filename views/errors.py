@@ -1,3 +1,4 @@
+"""Error pages in Chinese. A refusal never shows the refused row: the page is generic."""
 from flask import render_template
 from flask_wtf.csrf import CSRFError
 
@@ -11,15 +12,18 @@ PAGES = {
 }
 
 
-def register_error_handlers(app):
-    def render(code):
-        title, message = PAGES[code]
+def _page(code, title, message):
+    try:
         return render_template("errors/error.html", code=code, title=title, message=message), code
+    except Exception:  # the error page itself must not fail (e.g. database down)
+        body = f"<!DOCTYPE html><meta charset='utf-8'><title>{code}</title><h4>{title}</h4><p>{message}</p>"
+        return body, code, {"Content-Type": "text/html; charset=utf-8"}
 
-    for code in PAGES:
-        app.register_error_handler(code, lambda e, code=code: render(code))
+
+def register_error_handlers(app):
+    for code, (title, message) in PAGES.items():
+        app.register_error_handler(code, lambda e, code=code, t=title, m=message: _page(code, t, m))
 
     @app.errorhandler(CSRFError)
     def _csrf(e):
-        return render_template("errors/error.html", code=400, title="页面已过期",
-                               message="表单已过期或来源无法验证，请刷新页面后重新提交。"), 400
+        return _page(400, "页面已过期", "表单已过期或来源无法验证，请刷新页面后重新提交。")

@@ -1,7 +1,11 @@
+from flask import flash, request
+from flask_admin.actions import action
+from flask_login import current_user
 from wtforms import PasswordField, SelectField
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional, ValidationError
 
-from models import AuditLog, Department, User
+from models import AuditLog, Department, User, db
+from services import audit, auth
 from models.enums import DEPT_KINDS, ROLES
 from views.base import SecureModelView
 
@@ -19,28 +23,52 @@ class DepartmentView(SecureModelView):
 
 
 class UserView(SecureModelView):
+    """Users: admin only (VIEW_RIGHTS["user"]). The password hash is never shown or exported."""
     screen = "user"
-    can_delete = False
+    can_delete = False  # deactivate instead: history keeps the user
     column_list = ("username", "full_name", "role", "department", "position", "rank_order", "active",
                    "locked_until")
+    column_details_list = ("username", "full_name", "role", "department", "position", "rank_order",
+                           "portfolio", "phone", "active", "failed_logins", "locked_until",
+                           "last_login_at", "created_at")
     column_labels = {"username": "用户名", "full_name": "姓名", "role": "角色", "department": "所属单位",
                      "position": "职务", "rank_order": "排序（越小越靠前）", "active": "启用",
                      "locked_until": "锁定至", "portfolio": "分管工作", "phone": "电话",
-                     "new_password": "新密码"}
+                     "new_password": "新密码", "failed_logins": "连续密码错误次数",
+                     "last_login_at": "最近登录", "created_at": "创建时间"}
     column_choices = {"role": list(ROLES.items())}
     column_searchable_list = ("username", "full_name")
+    column_exclude_list = ("password_hash",)
+    form_excluded_columns = ("password_hash",)
     form_columns = ("username", "full_name", "role", "department", "position", "rank_order",
-                    "portfolio", "phone", "active")
+                    "portfolio", "phone", "active", "new_password")
     form_overrides = {"role": SelectField}
     form_args = {"role": {"choices": list(ROLES.items()), "label": "角色"}}
-    form_extra_fields = {"new_password": PasswordField("新密码（不修改请留空）", validators=[Optional()])}
+    form_extra_fields = {"new_password": PasswordField(
+        "新密码（不修改请留空）",
+        validators=[Optional(), Length(min=8, max=128, message="密码长度须为8至128位。")])}
 
     def on_model_change(self, form, model, is_created):
         if form.new_password.data:
             model.set_password(form.new_password.data)
         elif is_created:
-            from wtforms.validators import ValidationError
             raise ValidationError("新建用户必须设置密码。")
+        if not is_created and model.id == current_user.id and (not model.active or model.role != "admin"):
+            raise ValidationError("不能停用自己的账户或取消自己的管理员角色。")
+        what = "新建" if is_created else "修改"
+        extra = "，重设密码" if form.new_password.data else ""
+        state = "" if model.active else "（已停用）"
+        audit.record(db.session, current_user, "user_change",
+                     f"{what}用户 {model.username}{state}{extra}", ip=request.remote_addr)
+
+    @action("unlock", "解除锁定", "确定解除所选用户的登录锁定吗？")
+    def action_unlock(self, ids):
+        for user in self.get_query().filter(User.id.in_([int(i) for i in ids])):
+            auth.unlock(db.session, current_user, user, ip=request.remote_addr)
+        db.session.commit()
+        flash("已解除所选用户的登录锁定。", "success")
+
+    action_moves = {"unlock": "manage_users"}
 
 
 class AuditView(SecureModelView):

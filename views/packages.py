@@ -1,19 +1,204 @@
-from models import PackageAssignment
+"""包案: list, propose (clerk), accept / progress / outcome (leader, handler), ledger Excel, 我的包案.
+Every door is scoped through services.packages.package_filter; the rules live in services/packages.py."""
+from datetime import date
+
+from flask import abort, flash, redirect, request
+from flask_admin import expose
+from flask_login import current_user
+from markupsafe import Markup
+
+from models import PackageAssignment, db
 from models.enums import PACKAGE_OUTCOMES, PACKAGE_STATUSES
-from views.base import SecureModelView
+from services import ServiceError, ValidationFailed, access
+from services import packages as svc
+from services.clock import today as office_today
+from views.base import SecureBaseView, SecureModelView
+
+
+def _deadline_badge(view, context, model, name):
+    text = svc.deadline_label(model)
+    if not text:
+        return model.deadline.isoformat() if model.deadline else ""
+    kind = "overdue" if svc.is_overdue(model) else "ok"
+    return Markup('{} <span class="badge badge-{}">{}</span>').format(model.deadline.isoformat(), kind, text)
+
+
+def _parse_date(text):
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        return None
+
+
+def _case_rows(pkg, user):
+    """The package's cases as this user may see them (others are only counted)."""
+    visible, hidden = [], 0
+    for case in pkg.cases:
+        if access.can_see_case(db.session, user, case):
+            names = [access.party_view(db.session, user, case, p, in_list=True)["name"] for p in case.petitioners]
+            visible.append((case, "、".join(names)))
+        else:
+            hidden += 1
+    return visible, hidden
 
 
 class PackageView(SecureModelView):
     screen = "package"
     can_delete = False
     can_edit = False
+    details_template = "packages/details.html"
     column_list = ("title", "leader", "department", "responsible_person", "deadline", "status", "outcome")
     column_labels = {"title": "包案事项", "leader": "包案领导", "department": "责任单位",
-                     "responsible_person": "责任人", "deadline": "化解期限", "status": "状态",
+                     "responsible_person": "责任人", "deadline": "办结期限", "status": "状态",
                      "outcome": "化解结果", "plan": "化解方案", "cases": "信访事项"}
     column_choices = {"status": list(PACKAGE_STATUSES.items()), "outcome": list(PACKAGE_OUTCOMES.items())}
-    form_columns = ("title", "leader", "department", "responsible_person", "deadline", "plan")
+    column_default_sort = ("deadline", False)
+    column_sortable_list = ("deadline", "status")
+    column_searchable_list = ("title", "responsible_person")
+    column_filters = ("status", "outcome", "deadline")
+    column_formatters = {
+        "title": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(v.get_url(".details_view", id=m.id),
+                                                                         m.title),
+        "deadline": _deadline_badge,
+    }
+    list_template = "packages/list.html"
+
+    def row_filter(self):
+        return svc.package_filter(db.session, current_user)
+
+    @expose("/new/", methods=("GET", "POST"))
+    def create_view(self):
+        if not self.can_create:
+            abort(403)
+        return redirect(self.get_url(".propose_view", cases=request.args.get("cases", "")))
+
+    # ---- propose (clerk) -------------------------------------------------------------------
+    def _propose_page(self, cases, unknown, form, errors, status=200):
+        suggestions = svc.suggest_leaders(db.session, cases) if cases else []
+        groups = len(suggestions)
+        suggested = suggestions[0].leader.id if groups == 1 and suggestions[0].leader else None
+        return self.render(
+            "packages/propose.html", cases=cases, unknown=unknown, form=form, errors=errors,
+            suggestions=suggestions, several_petitioners=groups > 1, suggested_leader=suggested,
+            leaders=svc.leader_choices(db.session), departments=svc.department_choices(db.session),
+            default_department=cases[0].department_id if cases else None,
+            names={c.id: svc.petitioner_names(c) for c in cases}), status
+
+    @expose("/propose/", methods=("GET", "POST"))
+    def propose_view(self):
+        if not self.can_create:
+            abort(403)
+        text = request.values.get("cases", "")
+        cases, unknown = svc.find_cases(db.session, current_user, text)
+        if request.method == "GET":
+            return self._propose_page(cases, unknown, {"cases": text}, {})
+        f = request.form
+        errors = {}
+        if unknown:
+            errors["case_ids"] = [f"未找到信访事项：{'、'.join(unknown)}（编号有误或不在您的查看范围内）。"]
+            return self._propose_page(cases, unknown, f, errors, 400)
+        deadline = _parse_date(f.get("deadline"))
+        if f.get("deadline") and deadline is None:
+            return self._propose_page(cases, unknown, f, {"deadline": ["办结期限不是有效日期。"]}, 400)
+        data = svc.PackageInput(
+            case_ids=[c.id for c in cases], leader_id=f.get("leader_id") or None,
+            department_id=f.get("department_id") or None,
+            responsible_person=(f.get("responsible_person") or "").strip(), deadline=deadline,
+            plan=(f.get("plan") or "").strip(), title=(f.get("title") or "").strip())
+        try:
+            pkg = svc.propose(db.session, current_user, data)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return self._propose_page(cases, unknown, f, exc.errors, 400)
+        except ServiceError as exc:
+            db.session.rollback()
+            return self._propose_page(cases, unknown, f, {"__all__": [exc.message]}, 400)
+        flash(f"已提出包案“{pkg.title}”，待{pkg.leader.full_name}确认。", "success")
+        return redirect(self.get_url(".details_view", id=pkg.id))
+
+    # ---- details and the moves (each door re-scoped through get_one) --------------------------
+    @expose("/details/")
+    def details_view(self):
+        pkg = self.get_one(request.args.get("id"))
+        if pkg is None:
+            abort(404)
+        visible, hidden = _case_rows(pkg, current_user)
+        return self.render(
+            self.details_template, pkg=pkg, cases=visible, hidden_cases=hidden,
+            deadline_label=svc.deadline_label(pkg), overdue=svc.is_overdue(pkg),
+            may_accept=svc.may_accept(current_user, pkg),
+            may_progress=svc.may_progress(db.session, current_user, pkg),
+            may_finish=svc.may_finish(current_user, pkg), outcomes=PACKAGE_OUTCOMES,
+            statuses=PACKAGE_STATUSES, today=office_today(), return_url=self.get_url(".index_view"))
+
+    def _move(self, fn):
+        pkg = self.get_one(request.args.get("id"))
+        if pkg is None:
+            abort(404)
+        try:
+            message = fn(pkg)
+            db.session.commit()
+            flash(message, "success")
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "error")
+        return redirect(self.get_url(".details_view", id=pkg.id))
+
+    @expose("/accept/", methods=("POST",))
+    def accept_view(self):
+        def run(pkg):
+            svc.accept(db.session, current_user, pkg)
+            return "已确认包案，状态为“化解中”。"
+        return self._move(run)
+
+    @expose("/progress/", methods=("POST",))
+    def progress_view(self):
+        def run(pkg):
+            svc.add_progress(db.session, current_user, pkg, _parse_date(request.form.get("on")),
+                             request.form.get("text"))
+            return "已记录包案进展。"
+        return self._move(run)
+
+    @expose("/finish/", methods=("POST",))
+    def finish_view(self):
+        def run(pkg):
+            svc.finish(db.session, current_user, pkg, request.form.get("outcome"), request.form.get("note"))
+            return f"包案已结束：{PACKAGE_OUTCOMES[pkg.outcome]}。"
+        return self._move(run)
+
+    @expose("/ledger/")
+    def ledger_view(self):
+        """包案台账 (Excel): the one ledger sheet of services/statistics.py, same scope as this list."""
+        from services import audit, excel, statistics
+
+        session, user = db.session, current_user._get_current_object()
+        rows = statistics.packages(session, user)
+        resp = excel.xlsx_response(f"领导包案台账_{office_today():%Y%m%d}.xlsx",
+                                   lambda path: statistics.write_package_sheet(path, session, user, rows))
+        audit.record(session, user, "export", detail="领导包案台账", row_count=resp.xlsx_result,
+                     ip=request.remote_addr)
+        session.commit()
+        return resp
+
+
+class MyPackagesView(SecureBaseView):
+    """我的包案: the logged-in leader's packages with days left and the latest progress."""
+    screen = "package"
+
+    def is_visible(self):
+        return super().is_visible() and current_user.role == "leader"
+
+    @expose("/")
+    def index(self):
+        rows = svc.my_packages(db.session, current_user) if current_user.role == "leader" else []
+        return self.render("packages/mine.html", rows=rows, statuses=PACKAGE_STATUSES, outcomes=PACKAGE_OUTCOMES,
+                           open_count=sum(1 for r in rows if r.package.status != "finished"),
+                           overdue_count=sum(1 for r in rows if r.overdue),
+                           proposed_count=sum(1 for r in rows if r.package.status == "proposed"))
 
 
 def register(admin):
     admin.add_view(PackageView(PackageAssignment, name="包案", endpoint="package", category="领导工作"))
+    admin.add_view(MyPackagesView(name="我的包案", endpoint="my_packages", url="/admin/my-packages",
+                                  category="领导工作"))

@@ -1,2 +1,258 @@
+"""The one-screen registration page (登记信访事项) and the attachment upload/download doors."""
+from datetime import date
+
+from flask import abort, flash, redirect, request, send_file, url_for
+from flask_admin import expose
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, StringField,
+                     TextAreaField)
+
+from models import Case, db
+from models.enums import (ATTACHMENT_KINDS, CATEGORIES, CHANNELS, ID_TYPES, PARTY_KINDS, PURPOSES,
+                          SEXES, SOURCES)
+from services import ServiceError, ValidationFailed, access, attachments, clock, registration
+from views.base import SecureBaseView
+
+MSG_DATE = "日期格式不正确，应为 2026-01-31 这样的格式。"
+MSG_NUMBER = "请填写整数。"
+MSG_CONFLICT = "保存时与他人的登记发生冲突，请再提交一次。"
+
+PLEASE = [("", "请选择")]
+
+
+class PartyForm(Form):
+    name = StringField("姓名")
+    sex = SelectField("性别", choices=[("", "")] + list(SEXES.items()), validate_choice=False)
+    ethnicity = StringField("民族")
+    id_type = SelectField("证件类型", choices=list(ID_TYPES.items()), default="resident",
+                          validate_choice=False)
+    id_number = StringField("证件号码")
+    phone = StringField("联系电话")
+    address = StringField("住址")
+    occupation = StringField("职业/工作单位")
+
+    def is_blank(self):
+        return not any((f.data or "").strip() for f in (self.name, self.id_number, self.phone,
+                                                          self.address, self.occupation, self.ethnicity))
+
+
+class AccusedForm(Form):
+    name = StringField("姓名/单位名称")
+    kind = SelectField("类型", choices=list(PARTY_KINDS.items()), default="person", validate_choice=False)
+    occupation = StringField("职务/所在单位")
+    address = StringField("地址")
+
+    def is_blank(self):
+        return not any((f.data or "").strip() for f in (self.name, self.occupation, self.address))
+
+
+class RegistrationForm(Form):
+    channel = SelectField("信访形式", choices=PLEASE + list(CHANNELS.items()), validate_choice=False)
+    received_on = StringField("收件日期")
+    source = SelectField("来源", choices=list(SOURCES.items()), default="own", validate_choice=False)
+    source_doc_no = StringField("交办文号")
+    source_deadline = StringField("交办期限")
+    purpose = SelectField("信访事项类别", choices=PLEASE + list(PURPOSES.items()), validate_choice=False)
+    category = SelectField("问题分类", choices=PLEASE + [(c, c) for c in CATEGORIES], validate_choice=False)
+    summary = TextAreaField("内容摘要")
+    demands = TextAreaField("诉求")
+    incident_place = StringField("问题属地（事发地）")
+    people_count = StringField("人数", default="1")
+    is_skip_level = BooleanField("越级访")
+    is_joint = BooleanField("联名信访")
+    is_anonymous = BooleanField("匿名")
+    is_litigation = BooleanField("涉法涉诉")
+    is_urgent = BooleanField("重大紧急")
+    is_extreme = BooleanField("扬言（过激言行）")
+    petitioners = FieldList(FormField(PartyForm), min_entries=3)
+    representatives = FieldList(FormField(PartyForm), min_entries=2)
+    accused = FieldList(FormField(AccusedForm), min_entries=1)
+    letter_kind = SelectField("附件类型", choices=list(ATTACHMENT_KINDS.items()), default="letter",
+                              validate_choice=False)
+
+    FLAGS = ("is_skip_level", "is_joint", "is_anonymous", "is_litigation", "is_urgent", "is_extreme")
+
+
+def _parse_date(raw):
+    raw = (raw or "").strip()
+    if not raw:
+        return None, None
+    try:
+        return date.fromisoformat(raw.replace("/", "-")), None
+    except ValueError:
+        return None, MSG_DATE
+
+
+def _party_inputs(field_list, accused=False):
+    rows = []
+    for i, entry in enumerate(field_list.entries):
+        f = entry.form
+        if f.is_blank():
+            continue  # empty rows are ignored
+        if accused:
+            rows.append(registration.PartyInput(
+                name=f.name.data or "", kind=f.kind.data or "person", occupation=f.occupation.data or "",
+                address=f.address.data or "", row=i))
+        else:
+            rows.append(registration.PartyInput(
+                name=f.name.data or "", sex=f.sex.data or "", ethnicity=f.ethnicity.data or "",
+                id_type=f.id_type.data or "resident", id_number=f.id_number.data or "",
+                phone=f.phone.data or "", address=f.address.data or "", occupation=f.occupation.data or "",
+                row=i))
+    return rows
+
+
+def form_to_input(form):
+    """(RegistrationInput, parse errors) from a filled form."""
+    errors = {}
+    received_on, msg = _parse_date(form.received_on.data)
+    if msg:
+        errors["received_on"] = [msg]
+    deadline, msg = _parse_date(form.source_deadline.data)
+    if msg:
+        errors["source_deadline"] = [msg]
+    raw_count = (form.people_count.data or "").strip()
+    try:
+        people_count = int(raw_count) if raw_count else 1
+    except ValueError:
+        people_count = 1
+        errors["people_count"] = [MSG_NUMBER]
+    data = registration.RegistrationInput(
+        channel=form.channel.data or "", received_on=received_on, purpose=form.purpose.data or "",
+        category=form.category.data or "", summary=form.summary.data or "",
+        demands=form.demands.data or "", incident_place=form.incident_place.data or "",
+        people_count=people_count, source=form.source.data or "own",
+        source_doc_no=form.source_doc_no.data or "", source_deadline=deadline,
+        petitioners=_party_inputs(form.petitioners), representatives=_party_inputs(form.representatives),
+        accused=_party_inputs(form.accused, accused=True),
+        **{flag: bool(getattr(form, flag).data) for flag in RegistrationForm.FLAGS},
+    )
+    return data, errors
+
+
+class RegistrationView(SecureBaseView):
+    """登记信访事项: one screen for a clerk."""
+    screen = "case"
+    required_right = access.C
+
+    def is_accessible(self):
+        return access.may_view(current_user, self.screen, access.C)
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        form = RegistrationForm(request.form if request.method == "POST" else None)
+        if request.method == "GET":
+            form.received_on.data = clock.today().isoformat()
+        errors = {}
+        if request.method == "POST":
+            errors, case = self._submit(form)
+            if case is not None:
+                return redirect(url_for("case.details_view", id=case.id))
+        return self.render("registration/register.html", form=form, errors=errors,
+                           today=clock.today().isoformat(), labels=_labels(form))
+
+    def _submit(self, form):
+        data, errors = form_to_input(form)
+        upload = request.files.get("letter_file")
+        has_file = upload is not None and upload.filename
+        for key, msgs in registration.validate(db.session, data).items():
+            errors.setdefault(key, msgs)
+        if has_file:
+            msg = attachments.check_upload(upload)
+            if msg:
+                errors["letter_file"] = [msg]
+            if form.letter_kind.data not in ATTACHMENT_KINDS:
+                errors["letter_kind"] = [attachments.MSG_KIND]
+        if errors:
+            db.session.rollback()
+            return errors, None
+        saved = None
+        try:
+            case = registration.register_case(db.session, current_user, data)
+            if has_file:
+                db.session.flush()
+                saved = attachments.save(db.session, current_user, case, upload, form.letter_kind.data,
+                                         check=False)
+            db.session.commit()
+        except ValidationFailed as exc:
+            db.session.rollback()
+            return exc.errors, None
+        except ServiceError as exc:
+            db.session.rollback()
+            key = {"file": "letter_file", "kind": "letter_kind"}.get(exc.field, exc.field or "_form")
+            return {key: [exc.message]}, None
+        except IntegrityError:
+            db.session.rollback()
+            if saved is not None:
+                attachments.discard(saved)
+            return {"_form": [MSG_CONFLICT]}, None
+        flash(f"已登记，编号 {case.number}（查询码 {case.query_code}）", "success")
+        return {}, case
+
+
+def _labels(form):
+    """Field name -> Chinese label, for the error summary at the top of the page."""
+    out = {"petitioners": "信访人", "representatives": "代表人", "accused": "被反映人",
+           "letter_file": "来信原件", "_form": "", "reception_id": "接待日", "leader_id": "接待领导"}
+    for field in form:
+        if isinstance(field, FieldList):
+            group = out.get(field.name, field.label.text)
+            for i, entry in enumerate(field.entries):
+                for sub in entry.form:
+                    out[sub.name] = f"{group}第{i + 1}行·{sub.label.text}"
+        else:
+            out[field.name] = field.label.text
+    return out
+
+
+class AttachmentView(SecureBaseView):
+    """Upload: POST /admin/attachment/upload/<case_id>; download: GET /admin/attachment/<id>."""
+    screen = "case"
+
+    def is_visible(self):
+        return False
+
+    @expose("/")
+    def index(self):
+        return redirect(url_for("case.index_view"))
+
+    @expose("/<int:attachment_id>")
+    def download(self, attachment_id):
+        found = attachments.for_download(db.session, current_user, attachment_id)
+        if found is None:
+            abort(404)
+        att, path = found
+        return send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.filename)
+
+    @expose("/upload/<int:case_id>", methods=("POST",))
+    def upload(self, case_id):
+        case = db.session.get(Case, case_id)
+        if case is None or not access.can_see_case(db.session, current_user, case):
+            abort(404)
+        if not access.may_move(db.session, current_user, "attach", case):
+            abort(403)
+        back = url_for("case.details_view", id=case.id)
+        saved = None
+        try:
+            saved = attachments.save(db.session, current_user, case, request.files.get("file"),
+                                     request.form.get("kind") or "other")
+            db.session.commit()
+        except ServiceError as exc:
+            db.session.rollback()
+            flash(exc.message, "danger")
+            return redirect(back)
+        except IntegrityError:
+            db.session.rollback()
+            if saved is not None:
+                attachments.discard(saved)
+            flash(MSG_CONFLICT, "danger")
+            return redirect(back)
+        flash(f"已上传附件：{saved.filename}", "success")
+        return redirect(back)
+
+
 def register(admin):
     """The one-screen registration page (登记) is registered here."""
+    admin.add_view(RegistrationView(name="登记信访事项", endpoint="register", url="/admin/register"))
+    admin.add_view(AttachmentView(name="附件", endpoint="attachment", url="/admin/attachment"))

@@ -1,0 +1,123 @@
+"""Case attachments (来信原件, 答复意见书, 送达回证 ...): files on disk under ATTACHMENT_DIR,
+stored under a random name; the original (sanitized, Chinese kept) name is the download name."""
+import mimetypes
+import os
+import re
+import secrets
+import unicodedata
+
+from flask import current_app
+
+from models import Attachment, CaseEvent
+from models.enums import ATTACHMENT_KINDS
+from services import ServiceError, access
+
+ALLOWED_EXTENSIONS = {
+    ".pdf", ".ofd", ".jpg", ".jpeg", ".png", ".gif", ".bmp", ".tif", ".tiff", ".heic", ".webp",
+    ".doc", ".docx", ".wps", ".xls", ".xlsx", ".et", ".txt", ".rtf", ".zip", ".rar", ".7z",
+    ".mp3", ".m4a", ".amr", ".wav", ".mp4",
+}
+MSG_NO_FILE = "请选择要上传的文件。"
+MSG_BAD_TYPE = "不支持该文件类型，请上传 PDF、图片、Word/Excel 文档、音频或压缩包。"
+MSG_EMPTY = "上传的文件是空的。"
+MSG_KIND = "请选择附件类型。"
+MSG_ARCHIVED = "已归档的信访事项不能再上传附件。"
+MSG_NOT_ALLOWED = "您无权为该信访事项上传附件。"
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+
+
+def clean_filename(raw, default="附件"):
+    """A safe display/download name: no directories or control characters; Chinese is kept."""
+    name = unicodedata.normalize("NFC", raw or "")
+    name = re.split(r"[/\\]", name)[-1]
+    name = _UNSAFE.sub("_", name)
+    name = re.sub(r"\s+", " ", name).strip(" .")
+    if not name:
+        return default
+    stem, ext = os.path.splitext(name)
+    if len(name) > 200:
+        name = stem[: 200 - len(ext)] + ext
+    return name if stem else default + ext
+
+
+def extension(filename):
+    return os.path.splitext(filename or "")[1].lower()
+
+
+def check_upload(file_storage):
+    """A Chinese message when the uploaded file cannot be accepted, else None."""
+    if file_storage is None or not getattr(file_storage, "filename", ""):
+        return MSG_NO_FILE
+    if extension(clean_filename(file_storage.filename)) not in ALLOWED_EXTENSIONS:
+        return MSG_BAD_TYPE
+    return None
+
+
+def storage_root():
+    return os.path.abspath(current_app.config["ATTACHMENT_DIR"])
+
+
+def full_path(attachment):
+    """The file of an attachment on disk, refusing any path that leaves ATTACHMENT_DIR."""
+    root = storage_root()
+    path = os.path.abspath(os.path.join(root, attachment.stored_path))
+    if os.path.commonpath([root, path]) != root:
+        return None
+    return path
+
+
+def save(session, actor, case, file_storage, kind="other", *, check=True, note=""):
+    """Store one uploaded file for `case` and write an 'attach' event; the caller commits.
+
+    Raises ServiceError (Chinese) when the user may not attach, the case is archived, or the file is
+    not acceptable. With check=False (registration, which checked the role already) only the file is checked.
+    """
+    if kind not in ATTACHMENT_KINDS:
+        raise ServiceError(MSG_KIND, field="kind")
+    if check and not access.may_move(session, actor, "attach", case):
+        raise ServiceError(MSG_NOT_ALLOWED)
+    if case.status == "archived":
+        raise ServiceError(MSG_ARCHIVED)
+    msg = check_upload(file_storage)
+    if msg:
+        raise ServiceError(msg, field="file")
+    filename = clean_filename(file_storage.filename)
+    ext = extension(filename)
+    sub = f"{case.received_on:%Y/%m}" if case.received_on else "misc"
+    stored = f"{sub}/{secrets.token_hex(16)}{ext}"
+    path = os.path.join(storage_root(), stored)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    file_storage.save(path)
+    size = os.path.getsize(path)
+    if size == 0:
+        os.remove(path)
+        raise ServiceError(MSG_EMPTY, field="file")
+    content_type = (mimetypes.guess_type(filename)[0] or file_storage.mimetype
+                    or "application/octet-stream")
+    att = Attachment(case=case, kind=kind, filename=filename, content_type=content_type[:100],
+                     size=size, stored_path=stored, uploaded_by_id=getattr(actor, "id", None))
+    session.add(att)
+    session.add(CaseEvent(case=case, actor_id=getattr(actor, "id", None), action="attach",
+                          from_status=case.status, to_status=case.status,
+                          note=note or f"上传{ATTACHMENT_KINDS[kind]}：{filename}",
+                          data={"filename": filename, "kind": kind, "size": size}))
+    return att
+
+
+def discard(attachment):
+    """Remove the file of an attachment whose transaction failed."""
+    path = full_path(attachment)
+    if path and os.path.exists(path):
+        os.remove(path)
+
+
+def for_download(session, user, attachment_id):
+    """(attachment, path) when `user` may see the case and the file exists, else None."""
+    att = session.get(Attachment, attachment_id)
+    if att is None or not access.can_see_case(session, user, att.case):
+        return None
+    path = full_path(att)
+    if path is None or not os.path.isfile(path):
+        return None
+    return att, path

@@ -1,0 +1,397 @@
+"""包案: a leader personally owns the hard case(s) of one petitioner.
+
+四明确 — leader, responsible department, responsible person, deadline — plus a plan (化解方案) are
+required. Clerks propose (proposed), the named leader accepts (active), the leader or a handler of
+the responsible department adds dated progress, the leader records the outcome (finished).
+Functions take the session and the acting user explicitly; the caller commits. A refusal raises
+services.ServiceError / ValidationFailed with a Chinese message and changes nothing.
+"""
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import false, func, select
+
+from models import (Case, CaseEvent, Department, PackageAssignment, PackageProgress, User,
+                    package_cases)
+from models.enums import PACKAGE_OUTCOMES, PACKAGE_STATUSES
+from services import ServiceError, ValidationFailed, access
+from services.clock import today as office_today
+
+FOUR_CLEAR = (("leader_id", "包案领导"), ("department_id", "责任单位"),
+              ("responsible_person", "责任人"), ("deadline", "办结期限"))
+RESOLVED_OUTCOMES = ("resolved", "stopped")
+STATUS_ORDER = {"active": 0, "proposed": 1, "finished": 2}
+
+
+# ---- scope ----------------------------------------------------------------------------------
+
+def package_filter(session, user):
+    """WHERE clause on PackageAssignment: the packages `user` may see on every door.
+
+    Clerk/admin: all. Otherwise a package is visible when the user is its leader, when any of its
+    cases is visible through access.case_filter, or when its responsible department is in the
+    user's branch. The rule itself lives in access.package_filter (the one place for access);
+    this adds the screen right."""
+    if not access.may_view(user, "package", access.R):
+        return false()
+    return access.package_filter(session, user)
+
+
+def visible_packages(session, user):
+    return select(PackageAssignment).where(package_filter(session, user))
+
+
+def get_visible(session, user, package_id):
+    """The package if `user` may see it, else None (callers answer 404)."""
+    try:
+        pid = int(package_id)
+    except (TypeError, ValueError):
+        return None
+    return session.execute(select(PackageAssignment).where(
+        PackageAssignment.id == pid, package_filter(session, user))).scalar()
+
+
+# ---- choices --------------------------------------------------------------------------------
+
+def leader_choices(session):
+    return list(session.execute(select(User).where(User.role == "leader", User.active.is_(True))
+                                .order_by(User.rank_order, User.id)).scalars())
+
+
+def department_choices(session):
+    return list(session.execute(select(Department).where(Department.active.is_(True))
+                                .order_by(Department.sort_order, Department.name)).scalars())
+
+
+def find_cases(session, user, text):
+    """Case numbers typed by the user (separated by commas, spaces or 、) → (cases, unknown numbers).
+    Only cases the user may see are found."""
+    numbers = [n for n in re.split(r"[\s,，、;；]+", text or "") if n]
+    numbers = list(dict.fromkeys(numbers))
+    if not numbers:
+        return [], []
+    found = {c.number: c for c in session.execute(select(Case).where(
+        Case.number.in_(numbers), access.case_filter(session, user))).scalars()}
+    return [found[n] for n in numbers if n in found], [n for n in numbers if n not in found]
+
+
+def petitioner_ids(case):
+    return {cp.party_id for cp in case.parties if cp.role == "petitioner"}
+
+
+def petitioner_names(case):
+    return "、".join(p.name for p in case.petitioners) or "（无信访人）"
+
+
+# ---- suggestion by rank -----------------------------------------------------------------------
+
+@dataclass
+class Suggestion:
+    place: str
+    petitioner: str
+    cases: list
+    leader: User | None
+
+
+def suggest_leaders(session, cases):
+    """Several cases of one area (问题属地) packaged at once: one package per petitioner, and the
+    leaders go by rank order within each area — the petitioner with the most cases (then the
+    earliest) gets the highest-ranking leader, the next one the next leader, and so on."""
+    leaders = leader_choices(session)
+    groups = {}
+    for case in cases:
+        pids = petitioner_ids(case)
+        key = (case.incident_place or "", min(pids) if pids else f"case-{case.id}")
+        groups.setdefault(key, []).append(case)
+    by_place = {}
+    for (place, _), group in groups.items():
+        by_place.setdefault(place, []).append(group)
+    out = []
+    for place in sorted(by_place):
+        ranked = sorted(by_place[place], key=lambda g: (-len(g), min(c.received_on for c in g),
+                                                        min(c.id for c in g)))
+        for i, group in enumerate(ranked):
+            out.append(Suggestion(place, petitioner_names(group[0]), sorted(group, key=lambda c: c.id),
+                                  leaders[i % len(leaders)] if leaders else None))
+    return out
+
+
+# ---- propose, accept, progress, finish ------------------------------------------------------
+
+@dataclass
+class PackageInput:
+    case_ids: list = field(default_factory=list)
+    leader_id: int | None = None
+    department_id: int | None = None
+    responsible_person: str = ""
+    deadline: date | None = None
+    plan: str = ""
+    title: str = ""
+
+
+def missing_fields(data):
+    """Chinese names of the 四明确 items that are missing, in order."""
+    missing = []
+    for attr, name in FOUR_CLEAR:
+        value = getattr(data, attr)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(name)
+    return missing
+
+
+def missing_message(data):
+    """The refusal for missing 四明确 items and plan, or None when nothing is missing."""
+    missing = missing_fields(data)
+    no_plan = not (data.plan or "").strip()
+    if missing and no_plan:
+        return f"包案必须明确：{'、'.join(missing)}；并须制定化解方案"
+    if missing:
+        return f"包案必须明确：{'、'.join(missing)}"
+    if no_plan:
+        return "包案必须制定化解方案"
+    return None
+
+
+def _case_event(session, actor, case, note, **data):
+    session.add(CaseEvent(case_id=case.id, actor_id=getattr(actor, "id", None), action="package",
+                          from_status=case.status, to_status=case.status, note=note, data=data))
+
+
+def propose(session, actor, data):
+    """A clerk proposes a package (status proposed). Returns the PackageAssignment."""
+    if not access.may_view(actor, "package", access.C):
+        raise ServiceError("只有信访办可以提出包案，领导确认后生效。")
+    try:
+        ids = list(dict.fromkeys(int(i) for i in (data.case_ids or [])))
+    except (TypeError, ValueError):
+        ids = []
+    if not ids:
+        raise ValidationFailed({"case_ids": ["请选择要包案的信访事项。"]})
+    msg = missing_message(data)
+    if msg:
+        errors = {"__all__": [msg]}
+        for attr, name in FOUR_CLEAR:
+            if name in missing_fields(data):
+                errors[attr] = [f"请填写{name}。"]
+        if not (data.plan or "").strip():
+            errors["plan"] = ["请填写化解方案。"]
+        raise ValidationFailed(errors)
+
+    leader = session.get(User, int(data.leader_id)) if str(data.leader_id).isdigit() else None
+    if leader is None or leader.role != "leader" or not leader.active:
+        raise ValidationFailed({"leader_id": ["包案领导必须是在职的领导。"]})
+    dept = session.get(Department, int(data.department_id)) if str(data.department_id).isdigit() else None
+    if dept is None or not dept.active:
+        raise ValidationFailed({"department_id": ["责任单位不存在或已停用。"]})
+    person = data.responsible_person.strip()
+    if len(person) > 50:
+        raise ValidationFailed({"responsible_person": ["责任人不能超过50个字。"]})
+    if not isinstance(data.deadline, date):
+        raise ValidationFailed({"deadline": ["办结期限不是有效日期。"]})
+    if data.deadline < office_today():
+        raise ValidationFailed({"deadline": ["办结期限不能早于今天。"]})
+
+    cases = list(session.execute(select(Case).where(
+        Case.id.in_(ids), access.case_filter(session, actor))).scalars())
+    if len(cases) != len(ids):
+        raise ValidationFailed({"case_ids": ["所选信访事项不存在或不在您的查看范围内。"]})
+    cases.sort(key=lambda c: ids.index(c.id))
+    for c in cases:
+        if c.status == "voided":
+            raise ValidationFailed({"case_ids": [f"{c.number}已作废，不能包案。"]})
+    if len(cases) > 1:
+        common = set.intersection(*(petitioner_ids(c) for c in cases))
+        if not common:
+            listing = "；".join(f"{c.number}（{petitioner_names(c)}）" for c in cases)
+            raise ValidationFailed({"case_ids": [
+                f"只能将同一信访人的信访事项合并包案，所选事项的信访人不同：{listing}。请分别包案。"]})
+    busy = session.execute(
+        select(Case.number, PackageAssignment.title).join(package_cases, package_cases.c.case_id == Case.id)
+        .join(PackageAssignment, PackageAssignment.id == package_cases.c.package_id)
+        .where(Case.id.in_(ids), PackageAssignment.status != "finished")).first()
+    if busy:
+        raise ValidationFailed({"case_ids": [f"{busy[0]}已在包案“{busy[1]}”中，不能重复包案。"]})
+
+    title = (data.title or "").strip() or (
+        f"{petitioner_names(cases[0])}：{cases[0].number}" + (f"等{len(cases)}件" if len(cases) > 1 else ""))
+    if len(title) > 200:
+        raise ValidationFailed({"title": ["包案事项名称不能超过200个字。"]})
+    pkg = PackageAssignment(title=title, leader_id=leader.id, department_id=dept.id,
+                            responsible_person=person, deadline=data.deadline, plan=data.plan.strip(),
+                            status="proposed", created_by_id=getattr(actor, "id", None))
+    pkg.cases = cases
+    session.add(pkg)
+    session.flush()
+    for c in cases:
+        _case_event(session, actor, c, f"拟由{leader.full_name}包案，责任单位{dept.name}，责任人{person}，"
+                                       f"办结期限{data.deadline}", package_id=pkg.id, step="propose")
+    session.flush()
+    return pkg
+
+
+def _own_leader(actor, pkg):
+    return actor is not None and actor.role == access.LEADER and actor.id == pkg.leader_id
+
+
+def may_accept(actor, pkg):
+    return pkg.status == "proposed" and _own_leader(actor, pkg)
+
+
+def may_progress(session, actor, pkg):
+    if pkg.status != "active" or actor is None:
+        return False
+    if _own_leader(actor, pkg):
+        return True
+    return (actor.role == access.HANDLER
+            and pkg.department_id in access.user_dept_ids(session, actor))
+
+
+def may_finish(actor, pkg):
+    return pkg.status == "active" and _own_leader(actor, pkg)
+
+
+def accept(session, actor, pkg):
+    """The named leader accepts the package: it becomes active (化解中)."""
+    if pkg.status != "proposed":
+        raise ServiceError(f"该包案状态为“{PACKAGE_STATUSES.get(pkg.status)}”，无需确认。")
+    if not _own_leader(actor, pkg):
+        raise ServiceError("只有包案领导本人可以确认包案。")
+    pkg.status = "active"
+    pkg.accepted_on = office_today()
+    for c in pkg.cases:
+        _case_event(session, actor, c, f"{actor.full_name}确认包案，办结期限{pkg.deadline}",
+                    package_id=pkg.id, step="accept")
+    session.flush()
+
+
+def add_progress(session, actor, pkg, on, text):
+    """A dated progress entry by the leader or a handler of the responsible department."""
+    if not may_progress(session, actor, pkg):
+        if pkg.status != "active":
+            raise ServiceError("只有化解中的包案可以填写进展。")
+        raise ServiceError("只有包案领导或责任单位承办人可以填写包案进展。")
+    text = (text or "").strip()
+    if not isinstance(on, date):
+        raise ServiceError("请填写进展日期。")
+    if on > office_today():
+        raise ServiceError("进展日期不能晚于今天。")
+    if pkg.accepted_on and on < pkg.accepted_on:
+        raise ServiceError(f"进展日期不能早于包案确认日期（{pkg.accepted_on}）。")
+    if not text:
+        raise ServiceError("请填写进展情况。")
+    entry = PackageProgress(package=pkg, on=on, text=text, author_id=actor.id)
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def finish(session, actor, pkg, outcome, note):
+    """The leader records the outcome (已化解 / 息诉罢访 / 未化解) with a closing note."""
+    if pkg.status != "active":
+        raise ServiceError("只有化解中的包案可以办结。")
+    if not _own_leader(actor, pkg):
+        raise ServiceError("只有包案领导本人可以填写化解结果。")
+    if outcome not in PACKAGE_OUTCOMES:
+        raise ServiceError("请选择化解结果：已化解、息诉罢访或未化解。")
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError("请填写办结说明。")
+    pkg.status = "finished"
+    pkg.outcome = outcome
+    pkg.outcome_note = note
+    pkg.finished_on = office_today()
+    for c in pkg.cases:
+        _case_event(session, actor, c, f"包案结束：{PACKAGE_OUTCOMES[outcome]}。{note}",
+                    package_id=pkg.id, step="finish", outcome=outcome)
+    session.flush()
+
+
+# ---- reading --------------------------------------------------------------------------------
+
+def days_left(pkg, today=None):
+    if pkg.deadline is None:
+        return None
+    return (pkg.deadline - (today or office_today())).days
+
+
+def is_overdue(pkg, today=None):
+    return pkg.status != "finished" and pkg.deadline is not None and pkg.deadline < (today or office_today())
+
+
+def deadline_label(pkg, today=None):
+    if pkg.status == "finished":
+        return ""
+    n = days_left(pkg, today)
+    if n is None:
+        return ""
+    if n < 0:
+        return f"超期{-n}天"
+    return "今天到期" if n == 0 else f"剩{n}天"
+
+
+def latest_progress(pkg):
+    if not pkg.progress:
+        return None
+    return max(pkg.progress, key=lambda p: (p.on, p.id))
+
+
+@dataclass
+class PackageRow:
+    package: PackageAssignment
+    days_left: int | None
+    overdue: bool
+    deadline_label: str
+    latest: PackageProgress | None
+
+
+def rows_for(packages, today=None):
+    today = today or office_today()
+    return [PackageRow(p, days_left(p, today), is_overdue(p, today), deadline_label(p, today),
+                       latest_progress(p)) for p in packages]
+
+
+def my_packages(session, leader, today=None):
+    """The leader's own packages: open ones first (soonest deadline first), then finished ones."""
+    pkgs = list(session.execute(select(PackageAssignment).where(
+        PackageAssignment.leader_id == leader.id)).scalars())
+    pkgs.sort(key=lambda p: (STATUS_ORDER.get(p.status, 9), p.deadline if p.status != "finished" else date.max,
+                             -(p.finished_on or date.min).toordinal(), p.id))
+    return rows_for(pkgs, today)
+
+
+@dataclass
+class PackageRate:
+    finished: int
+    resolved: int
+    stopped: int
+    unresolved: int
+
+    @property
+    def rate(self):
+        """(已化解 + 息诉罢访) ÷ finished, as a fraction; None when nothing finished in the period."""
+        return (self.resolved + self.stopped) / self.finished if self.finished else None
+
+    @property
+    def percent(self):
+        return "—" if self.rate is None else f"{self.rate * 100:.1f}%"
+
+
+def resolution_rate(session, start, end, *, user=None, department_ids=None, leader_id=None):
+    """包案化解率 for packages finished between `start` and `end` (inclusive, by finished_on).
+
+    Optional scope: `user` (only the packages that user may see), `department_ids` (responsible
+    department in this set), `leader_id`."""
+    q = (select(PackageAssignment.outcome, func.count())
+         .where(PackageAssignment.status == "finished", PackageAssignment.finished_on >= start,
+                PackageAssignment.finished_on <= end)
+         .group_by(PackageAssignment.outcome))
+    if user is not None:
+        q = q.where(package_filter(session, user))
+    if department_ids is not None:
+        q = q.where(PackageAssignment.department_id.in_(list(department_ids)))
+    if leader_id is not None:
+        q = q.where(PackageAssignment.leader_id == leader_id)
+    counts = dict(session.execute(q).all())
+    return PackageRate(finished=sum(counts.values()), resolved=counts.get("resolved", 0),
+                       stopped=counts.get("stopped", 0), unresolved=counts.get("unresolved", 0))

@@ -1,0 +1,466 @@
+"""领导接待日: the rota (generate, edit, swap, cancel, publish) and receiving visitors on the day.
+
+Functions take the session and the acting user explicitly; the caller commits. A refusal raises
+services.ServiceError (or ValidationFailed) with a Chinese message and changes nothing.
+
+Statuses: planned 计划 → received 已接待; a swap changes the leaders of two entries and marks both
+swapped 已调换 (still to be held, with the new leader); cancelled 取消 is final.
+"""
+import calendar as pycal
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import delete, func, or_, select
+
+from models import Case, ReceptionEvent, ReceptionSchedule, User
+from models.enums import RECEPTION_SLOTS, RECEPTION_STATUSES, STATUSES
+from services import ServiceError, access, audit, deadlines, settings
+from services.clock import today as office_today
+
+WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
+SLOT_ORDER = {k: i for i, k in enumerate(RECEPTION_SLOTS)}
+OPEN_STATUSES = ("planned", "swapped")  # still to be held
+EVENT_LABELS = {"generate": "生成", "generated": "生成", "create": "新增", "edit": "修改", "swap": "调换", "cancel": "取消",
+                "publish": "公示", "receive": "接待完成", "register": "登记来访"}
+
+
+# ---- helpers --------------------------------------------------------------------------------
+
+def _require(actor, right):
+    if not access.may_view(actor, "reception", right):
+        raise ServiceError("您没有编排领导接待日的权限，请联系信访办。")
+
+
+def active_leaders(session):
+    """Active users with role leader, highest rank first (the dropdown and the rotation order)."""
+    return list(session.execute(
+        select(User).where(User.role == "leader", User.active.is_(True))
+        .order_by(User.rank_order, User.id)).scalars())
+
+
+def _leader(session, leader_id, what="接待领导"):
+    try:
+        leader = session.get(User, int(leader_id)) if leader_id not in (None, "") else None
+    except (TypeError, ValueError):
+        leader = None
+    if leader is None or leader.role != "leader" or not leader.active:
+        raise ServiceError(f"{what}必须是在职的领导。")
+    return leader
+
+
+def month_bounds(year, month):
+    try:
+        year, month = int(year), int(month)
+        first = date(year, month, 1)
+    except (TypeError, ValueError):
+        raise ServiceError("月份无效，请按“2026-10”的格式选择月份。")
+    return first, date(year, month, pycal.monthrange(year, month)[1])
+
+
+def parse_month(text, default=None):
+    """'2026-10' → (2026, 10); bad or empty text gives `default` (or this month)."""
+    try:
+        y, m = str(text).strip().split("-")[:2]
+        month_bounds(y, m)
+        return int(y), int(m)
+    except (ServiceError, ValueError, AttributeError):
+        if default is not None:
+            return default
+        t = office_today()
+        return t.year, t.month
+
+
+def month_label(year, month):
+    return f"{year}年{month}月"
+
+
+def month_entries(session, year, month, *, include_cancelled=True):
+    first, last = month_bounds(year, month)
+    q = select(ReceptionSchedule).where(ReceptionSchedule.day >= first, ReceptionSchedule.day <= last)
+    if not include_cancelled:
+        q = q.where(ReceptionSchedule.status != "cancelled")
+    rows = list(session.execute(q).scalars())
+    rows.sort(key=lambda e: (e.day, SLOT_ORDER.get(e.slot, 9), e.id))
+    return rows
+
+
+def _event(session, entry, actor, action, note="", other=None, **data):
+    ev = ReceptionEvent(schedule=entry, other_schedule_id=other.id if other is not None else None,
+                        actor_id=getattr(actor, "id", None), action=action, note=note or "", data=data)
+    session.add(ev)
+    return ev
+
+
+# ---- generating a month ---------------------------------------------------------------------
+
+def pattern_days(session, year, month, weekdays):
+    """Days of the month on the chosen weekdays (0 = Monday) that are working days.
+
+    Statutory holidays are skipped; a make-up working day (调休补班) counts as working, so a
+    Saturday is produced only when Saturday is chosen and that Saturday is a make-up day."""
+    first, last = month_bounds(year, month)
+    cal = deadlines.load_calendar(session)
+    wanted = set(weekdays)
+    return [date(first.year, first.month, d) for d in range(1, last.day + 1)
+            if date(first.year, first.month, d).weekday() in wanted
+            and cal.is_working_day(date(first.year, first.month, d))]
+
+
+def generate_month(session, actor, year, month, *, weekdays, slot, place, leader_ids=None,
+                   start_leader_id=None, replace=False):
+    """Generate the rota of one month; returns the new entries (ordered by day).
+
+    Leaders take turns by rank order (lower rank_order first), continuing from the leader of the
+    last entry before this month unless `start_leader_id` is given; each entry's stand-in is the
+    next leader in turn. A month that already has entries is refused unless `replace` is set,
+    which removes only the planned (计划) entries that have no registered visitors; entries already
+    received, swapped or cancelled stay, and their day and slot are not generated again."""
+    _require(actor, access.E)
+    first, last = month_bounds(year, month)
+    try:
+        weekdays = sorted({int(w) for w in (weekdays or ())})
+    except (TypeError, ValueError):
+        weekdays = []
+    if not weekdays or any(w < 0 or w > 6 for w in weekdays):
+        raise ServiceError("请至少选择一个接待的星期。")
+    if slot not in RECEPTION_SLOTS:
+        raise ServiceError("请选择接待时段（上午、下午或全天）。")
+    place = (place or "").strip()
+    if not place:
+        raise ServiceError("请填写接待地点。")
+    if len(place) > 100:
+        raise ServiceError("接待地点不能超过100个字。")
+    if leader_ids:
+        picked = {u.id: u for u in (_leader(session, i) for i in leader_ids)}
+        leaders = sorted(picked.values(), key=lambda u: (u.rank_order, u.id))
+    else:
+        leaders = active_leaders(session)
+    if not leaders:
+        raise ServiceError("没有可安排的在职领导，请先在用户中设置领导。")
+
+    existing = month_entries(session, first.year, first.month)
+    label = month_label(first.year, first.month)
+    if existing and not replace:
+        raise ServiceError(f"{label}已有{len(existing)}条接待安排，未重新生成。"
+                           "如需按新规则重排，请勾选“替换本月计划中的安排”。")
+    removable, kept = [], []
+    for e in existing:
+        if e.status == "planned" and not e.cases:
+            removable.append(e)
+        else:
+            kept.append(e)
+    days = pattern_days(session, first.year, first.month, weekdays)
+    taken = {(e.day, e.slot) for e in kept if e.status != "cancelled"}
+    days = [d for d in days if (d, slot) not in taken]
+    if not days:
+        raise ServiceError(f"{label}按所选星期没有可安排的工作日（已跳过节假日和已有安排）。")
+
+    order = [u.id for u in leaders]
+    if start_leader_id not in (None, ""):
+        start_leader = _leader(session, start_leader_id, "起始领导")
+        if start_leader.id not in order:
+            raise ServiceError("起始领导必须在参加轮值的领导之中。")
+        start = order.index(start_leader.id)
+    else:
+        prev = session.execute(
+            select(ReceptionSchedule.leader_id).where(ReceptionSchedule.day < first,
+                                                      ReceptionSchedule.status != "cancelled")
+            .order_by(ReceptionSchedule.day.desc(), ReceptionSchedule.id.desc()).limit(1)).scalar()
+        start = (order.index(prev) + 1) % len(order) if prev in order else 0
+
+    if removable:
+        ids = [e.id for e in removable]
+        session.execute(delete(ReceptionEvent).where(
+            or_(ReceptionEvent.schedule_id.in_(ids), ReceptionEvent.other_schedule_id.in_(ids))))
+        for e in removable:
+            session.delete(e)
+        session.flush()
+
+    by_id = {u.id: u for u in leaders}
+    made = []
+    for n, day in enumerate(days):
+        leader = by_id[order[(start + n) % len(order)]]
+        standin = by_id[order[(start + n + 1) % len(order)]] if len(order) > 1 else None
+        entry = ReceptionSchedule(day=day, slot=slot, place=place, leader_id=leader.id,
+                                  portfolio=leader.portfolio or "",
+                                  standin_id=standin.id if standin else None, status="planned")
+        session.add(entry)
+        _event(session, entry, actor, "generate",
+               f"按规则生成：每{'、'.join(WEEKDAYS[w] for w in weekdays)}{RECEPTION_SLOTS[slot]}",
+               leader_id=leader.id, replaced=len(removable))
+        made.append(entry)
+    audit.record(session, actor, "reception_generate",
+                 f"{label}领导接待日：生成{len(made)}条，替换计划{len(removable)}条", row_count=len(made))
+    session.flush()
+    return made
+
+
+# ---- single entries -------------------------------------------------------------------------
+
+def check_entry(session, entry):
+    """Validate a hand-made or edited entry (used by the list view's form); raises ServiceError."""
+    if entry.day is None:
+        raise ServiceError("请填写接待日期。")
+    if entry.slot not in RECEPTION_SLOTS:
+        raise ServiceError("请选择接待时段。")
+    if not (entry.place or "").strip():
+        raise ServiceError("请填写接待地点。")
+    if entry.leader is None and entry.leader_id is None:
+        raise ServiceError("请选择接待领导。")
+    session.flush()  # a form sets the relationships; the *_id columns follow at flush
+    leader = _leader(session, entry.leader_id)
+    if entry.standin_id:
+        _leader(session, entry.standin_id, "替补领导")
+        if entry.standin_id == leader.id:
+            raise ServiceError("替补领导不能与接待领导是同一人。")
+    if not (entry.portfolio or "").strip():
+        entry.portfolio = leader.portfolio or ""
+    clash = session.execute(select(ReceptionSchedule.id).where(
+        ReceptionSchedule.day == entry.day, ReceptionSchedule.slot == entry.slot,
+        ReceptionSchedule.leader_id == leader.id, ReceptionSchedule.status != "cancelled",
+        ReceptionSchedule.id != entry.id)).first()
+    if clash:
+        raise ServiceError(f"{leader.full_name}在{entry.day}{RECEPTION_SLOTS[entry.slot]}已有接待安排。")
+
+
+def record_change(session, actor, entry, is_created):
+    leader = entry.leader
+    _event(session, entry, actor, "create" if is_created else "edit",
+           f"{entry.day} {RECEPTION_SLOTS.get(entry.slot, '')} {entry.place}，接待领导{leader.full_name}",
+           leader_id=leader.id)
+
+
+def may_edit_entry(entry):
+    return entry.status in OPEN_STATUSES
+
+
+def swap_candidates(session, entry):
+    """Open entries (today or later) of other leaders that `entry` can be swapped with."""
+    return list(session.execute(
+        select(ReceptionSchedule).where(
+            ReceptionSchedule.id != entry.id, ReceptionSchedule.status.in_(OPEN_STATUSES),
+            ReceptionSchedule.leader_id != entry.leader_id, ReceptionSchedule.day >= office_today())
+        .order_by(ReceptionSchedule.day, ReceptionSchedule.id)).scalars())
+
+
+def swap_entries(session, actor, entry, other, reason):
+    """Swap the leaders of two open entries; both become 已调换 and both get a 'swap' event."""
+    _require(actor, access.E)
+    reason = (reason or "").strip()
+    if entry is None or other is None:
+        raise ServiceError("请选择要调换的两条接待安排。")
+    if entry.id == other.id:
+        raise ServiceError("不能与同一条接待安排调换。")
+    for e in (entry, other):
+        if e.status not in OPEN_STATUSES:
+            raise ServiceError(f"{e.day}的接待安排状态为“{RECEPTION_STATUSES.get(e.status)}”，不能调换。")
+        if e.day < office_today():
+            raise ServiceError(f"{e.day}的接待日已过，不能调换。")
+    if entry.leader_id == other.leader_id:
+        raise ServiceError("两条安排的接待领导相同，无需调换。")
+    if not reason:
+        raise ServiceError("请填写调换原因。")
+    a_leader, b_leader = entry.leader, other.leader
+    for e, new in ((entry, b_leader), (other, a_leader)):
+        old = e.leader
+        e.leader_id, e.leader = new.id, new
+        e.portfolio = new.portfolio or ""
+        if e.standin_id == new.id:
+            e.standin_id = None
+        e.status = "swapped"
+        counterpart = other if e is entry else entry
+        _event(session, e, actor, "swap",
+               f"{old.full_name} 与 {new.full_name} 调换（对应 {counterpart.day}）：{reason}",
+               other=counterpart, from_leader_id=old.id, to_leader_id=new.id,
+               other_day=counterpart.day.isoformat(), reason=reason)
+    session.flush()
+
+
+def cancel_entry(session, actor, entry, reason):
+    _require(actor, access.E)
+    reason = (reason or "").strip()
+    if entry.status not in OPEN_STATUSES:
+        raise ServiceError(f"该接待安排状态为“{RECEPTION_STATUSES.get(entry.status)}”，不能取消。")
+    if entry.cases:
+        raise ServiceError("该接待日已登记来访事项，不能取消。")
+    if not reason:
+        raise ServiceError("请填写取消原因。")
+    entry.status = "cancelled"
+    _event(session, entry, actor, "cancel", reason)
+    session.flush()
+
+
+def publish_month(session, actor, year, month):
+    """Mark the month's open entries as published (公示); returns how many."""
+    _require(actor, access.E)
+    entries = [e for e in month_entries(session, year, month) if e.status != "cancelled"]
+    if not entries:
+        raise ServiceError(f"{month_label(year, month)}还没有接待安排，无法公示。")
+    n = 0
+    for e in entries:
+        if not e.published:
+            e.published = True
+            _event(session, e, actor, "publish", f"{month_label(year, month)}接待安排公示")
+            n += 1
+    audit.record(session, actor, "reception_publish", f"{month_label(year, month)}领导接待日公示",
+                 row_count=len(entries))
+    session.flush()
+    return n
+
+
+def leader_history(session, leader, *, start=None):
+    """A leader's page: their entries (as leader or stand-in) and every swap that involved them."""
+    start = start or date(office_today().year, 1, 1)
+    entries = list(session.execute(
+        select(ReceptionSchedule).where(
+            or_(ReceptionSchedule.leader_id == leader.id, ReceptionSchedule.standin_id == leader.id),
+            ReceptionSchedule.day >= start)
+        .order_by(ReceptionSchedule.day, ReceptionSchedule.id)).scalars())
+    swaps = [ev for ev in session.execute(
+        select(ReceptionEvent).join(ReceptionSchedule, ReceptionSchedule.id == ReceptionEvent.schedule_id)
+        .where(ReceptionEvent.action == "swap", ReceptionSchedule.day >= start)
+        .order_by(ReceptionEvent.id)).scalars()
+        if leader.id in ((ev.data or {}).get("from_leader_id"), (ev.data or {}).get("to_leader_id"))]
+    return entries, swaps
+
+
+# ---- month calendar and publication ---------------------------------------------------------
+
+@dataclass
+class CalendarDay:
+    day: date
+    in_month: bool
+    working: bool
+    holiday_name: str = ""
+    entries: list = field(default_factory=list)
+
+
+def month_grid(session, year, month):
+    """Weeks (Monday first) of CalendarDay for the month view."""
+    first, last = month_bounds(year, month)
+    cal = deadlines.load_calendar(session)
+    from models import Holiday
+    names = dict(session.execute(select(Holiday.day, Holiday.name).where(
+        Holiday.day >= first, Holiday.day <= last)).all())
+    by_day = {}
+    for e in month_entries(session, year, month):
+        by_day.setdefault(e.day, []).append(e)
+    weeks = []
+    for week in pycal.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month):
+        weeks.append([CalendarDay(d, d.month == first.month, cal.is_working_day(d),
+                                  names.get(d, ""), by_day.get(d, []) if d.month == first.month else [])
+                      for d in week])
+    return weeks
+
+
+def rota_title(session, year, month):
+    return f"{settings.office_name(session)}{month_label(year, month)}领导接待日安排表"
+
+
+ROTA_HEADERS = ("序号", "接待日期", "星期", "时段", "接待地点", "接待领导", "职务", "分管工作", "替补领导",
+                "状态")
+
+
+def rota_rows(session, year, month):
+    rows = []
+    for n, e in enumerate(month_entries(session, year, month, include_cancelled=False), 1):
+        rows.append((n, e.day, WEEKDAYS[e.day.weekday()], RECEPTION_SLOTS.get(e.slot, e.slot), e.place,
+                     e.leader.full_name if e.leader else "", (e.leader.position or "") if e.leader else "",
+                     e.portfolio or "", e.standin.full_name if e.standin else "",
+                     RECEPTION_STATUSES.get(e.status, e.status)))
+    return rows
+
+
+def write_rota(path, session, year, month):
+    """The 公示 sheet (services.excel); returns the number of entries written."""
+    from services.excel import Column, write_table
+
+    rows = rota_rows(session, year, month)
+    columns = [Column("序号", 6, "int"), Column("接待日期", 12, "date"), Column("星期", 6),
+               Column("时段", 6), Column("接待地点", 24), Column("接待领导", 10), Column("职务", 14),
+               Column("分管工作", 30), Column("替补领导", 10), Column("状态", 8)]
+    return write_table(
+        path, sheet_title=f"{month_label(year, month)}接待安排", title=rota_title(session, year, month),
+        subtitle=f"公示期间：{month_label(year, month)}　　制表日期：{office_today().isoformat()}",
+        columns=columns, rows=rows, totals=("合计", f"{len(rows)}次"),
+        footer_lines=("来访群众请于接待时段到接待地点登记，按先后顺序接待。",))
+
+
+# ---- receiving visitors ---------------------------------------------------------------------
+
+def receivable(entry):
+    return entry.status in OPEN_STATUSES + ("received",)
+
+
+def register_visitor(session, actor, entry, data):
+    """Register one visitor of the reception day as a case (channel 领导接待), linked to the entry
+    and its leader, through services.registration.register_case (the clerk's role is checked there).
+    Returns the Case; raises ServiceError/ValidationFailed and changes nothing on bad input."""
+    from services.registration import register_case
+
+    if entry is None:
+        raise ServiceError("接待安排不存在。")
+    if not receivable(entry):
+        raise ServiceError("该接待日已取消，不能登记来访。")
+    if entry.day > office_today():
+        raise ServiceError(f"接待日是{entry.day}，尚未到接待日期，不能登记。")
+    data.channel = "reception"
+    data.reception_id = entry.id
+    data.leader_id = entry.leader_id
+    data.received_on = entry.day
+    case = register_case(session, actor, data, check_role=True)
+    _event(session, entry, actor, "register", f"登记来访 {case.number}", case_id=case.id)
+    session.flush()
+    return case
+
+
+def reception_cases(session, user, entry):
+    """The cases registered on this reception day that `user` may see, in registration order."""
+    return list(session.execute(
+        select(Case).where(Case.reception_id == entry.id, access.case_filter(session, user))
+        .order_by(Case.id)).scalars())
+
+
+def case_in_reception(session, user, entry, case_id):
+    try:
+        cid = int(case_id)
+    except (TypeError, ValueError):
+        return None
+    return session.execute(select(Case).where(
+        Case.id == cid, Case.reception_id == entry.id, access.case_filter(session, user))).scalar()
+
+
+def reception_summary(session, user, entry):
+    """Who came, what they asked, where each case went (masked for the viewer)."""
+    rows = []
+    for case in reception_cases(session, user, entry):
+        names = [access.party_view(session, user, case, p, in_list=True)["name"] for p in case.petitioners]
+        rows.append({
+            "case": case, "number": case.number, "petitioners": "、".join(names) or "（匿名）",
+            "people": case.people_count, "summary": case.summary, "demands": case.demands,
+            "status": STATUSES.get(case.status, case.status),
+            "department": case.department.name if case.department else "",
+            "instruction": case.leader_instruction or "",
+        })
+    return rows
+
+
+def finish_reception(session, actor, entry, summary):
+    """Close the day: status 已接待 with a summary (小结). The clerk or the day's leader/stand-in."""
+    is_own = actor is not None and actor.role == "leader" and actor.id in (entry.leader_id, entry.standin_id)
+    if not (access.may_view(actor, "reception", access.E) or is_own):
+        raise ServiceError("只有信访办或当日接待领导可以填写接待小结。")
+    summary = (summary or "").strip()
+    if entry.status not in OPEN_STATUSES + ("received",):
+        raise ServiceError("该接待日已取消，不能填写接待小结。")
+    if entry.day > office_today():
+        raise ServiceError("接待日尚未到，不能完成接待。")
+    if not summary:
+        raise ServiceError("请填写接待情况小结。")
+    count = session.execute(select(func.count()).select_from(Case)
+                            .where(Case.reception_id == entry.id)).scalar()
+    was = entry.status
+    entry.status = "received"
+    entry.summary = summary
+    _event(session, entry, actor, "receive", summary, cases=count, from_status=was)
+    session.flush()

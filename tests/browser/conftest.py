@@ -1,0 +1,124 @@
+"""Real-browser fixtures: the app on a free loopback port with a fresh demo office, driven by
+Playwright in Debian's chromium (no browser download). Screenshots land in test-artifacts/."""
+import os
+import re
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from app import create_app
+from models import db
+from tests.conftest import DEMO_PASSWORD, DEMO_TODAY, _base_config, _clone
+from services import clock
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"]
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if "tests/browser" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if os.environ.get("TEST_DATABASE_URL"):
+        pytest.skip("浏览器测试只在 SQLite 轮次运行")
+    if not CHROMIUM:
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI 环境缺少 chromium：请在 .ci/run 中 apt-get install chromium")
+        pytest.skip("未找到 chromium，跳过浏览器测试。安装：sudo apt-get install chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+class LiveServer:
+    def __init__(self, app):
+        self.app = app
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def live_server(_templates, tmp_path):
+    clock.freeze_today(DEMO_TODAY)
+    uri, _ = _clone(_templates, "demo", tmp_path)
+    app = create_app(_base_config(uri, tmp_path))
+    with LiveServer(app) as server:
+        yield server
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+class Shots:
+    """Saves screenshots on failure, and of every named page when XF_SCREENSHOTS=1."""
+
+    def __init__(self, name):
+        self.name = re.sub(r"[^\w.-]+", "_", name)
+        self.always = os.environ.get("XF_SCREENSHOTS") == "1"
+
+    def take(self, page, label, force=False):
+        if not (self.always or force):
+            return None
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        path = ARTIFACTS / f"{self.name}__{label}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context = browser.new_context(base_url=live_server.url, locale="zh-CN", accept_downloads=True,
+                                  viewport={"width": 1400, "height": 900})
+    pg = context.new_page()
+    pg.set_default_timeout(10000)
+    pg.shots = Shots(request.node.name)
+    yield pg
+    rep = getattr(request.node, "rep_call", None)
+    if rep is not None and rep.failed:
+        try:
+            path = pg.shots.take(pg, "failure", force=True)
+            print(f"\n失败截图：{path}")
+        except Exception:  # the browser may already be gone
+            pass
+    context.close()
+
+
+def login(page, username, password=DEMO_PASSWORD):
+    page.goto("/login")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+
+
+def logout(page):
+    page.click("#logout-link")
+    page.wait_for_url("**/login")

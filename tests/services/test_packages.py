@@ -1,0 +1,233 @@
+"""services/packages.py: 四明确, same petitioner, accept/progress/finish, scope, 我的包案, the
+resolution rate. Hand-built office on the `app` fixture (office today frozen to 2026-11-20)."""
+from datetime import date
+from itertools import count
+
+import pytest
+from sqlalchemy import func, select
+
+from models import (Case, CaseEvent, CaseParty, Department, PackageAssignment, PackageProgress, Party,
+                    User, db)
+from services import ServiceError, ValidationFailed
+from services import packages as pk
+
+
+_seq = count(1)
+TODAY = date(2026, 11, 20)
+
+
+def _dept(name, parent=None, kind="unit"):
+    d = Department(name=name, kind=kind, parent=parent)
+    db.session.add(d)
+    db.session.flush()
+    return d
+
+
+def _user(username, full_name, role, dept, rank=100, position=None):
+    u = User(username=username, full_name=full_name, role=role, department=dept, rank_order=rank,
+             position=position, active=True, password_hash="x")
+    db.session.add(u)
+    db.session.flush()
+    return u
+
+
+def _case(dept, petitioner, place="城关镇", status="handling"):
+    n = next(_seq)
+    c = Case(number=f"2026-{n:06d}", query_code=f"P{n:06d}", channel="visit", purpose="request",
+             category="城乡建设", received_on=date(2026, 9, n % 28 + 1), summary=f"反映问题{n}",
+             incident_place=place, status=status, department=dept)
+    db.session.add(c)
+    db.session.flush()
+    if petitioner is not None:
+        db.session.add(CaseParty(case=c, party=petitioner, role="petitioner"))
+        db.session.flush()
+    return c
+
+
+@pytest.fixture
+def office(app):
+    root = _dept("示范县人民政府")
+    xfj = _dept("示范县信访局", root, "office")
+    zj = _dept("县住房和城乡建设局", root)
+    rs = _dept("县人力资源和社会保障局", root)
+    o = {"root": root, "zj": zj, "rs": rs}
+    o["clerk"] = _user("clerk", "王登记", "clerk", xfj)
+    o["leader2"] = _user("leader2", "赵县长", "leader", root, 1, "县长")
+    o["leader"] = _user("leader", "李建国", "leader", root, 2, "副县长")
+    o["leader3"] = _user("leader3", "孙局长", "leader", xfj, 3, "信访局局长")
+    o["handler1"] = _user("handler1", "周承办", "handler", zj)
+    o["handler2"] = _user("handler2", "吴承办", "handler", rs)
+    for name in ("张三", "李四", "王五"):
+        p = Party(name=name)
+        db.session.add(p)
+        o[name] = p
+    db.session.flush()
+    db.session.commit()
+    return o
+
+
+def _input(office, cases, **kw):
+    data = dict(case_ids=[c.id for c in cases], leader_id=office["leader"].id,
+                department_id=office["zj"].id, responsible_person="陈科长", deadline=date(2026, 12, 31),
+                plan="逐户走访，核实补偿标准，一个月内答复。")
+    data.update(kw)
+    return pk.PackageInput(**data)
+
+
+def test_missing_four_clear_fields_are_named(office):
+    c = _case(office["zj"], office["张三"])
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as exc:
+        pk.propose(db.session, office["clerk"], _input(office, [c], department_id=None, deadline=None))
+    assert exc.value.message == "包案必须明确：责任单位、办结期限"
+    assert set(exc.value.errors) >= {"department_id", "deadline"}
+    with pytest.raises(ValidationFailed) as exc:
+        pk.propose(db.session, office["clerk"], _input(office, [c], leader_id=None, responsible_person=" ",
+                                                       plan=""))
+    assert exc.value.message == "包案必须明确：包案领导、责任人；并须制定化解方案"
+    with pytest.raises(ValidationFailed) as exc:
+        pk.propose(db.session, office["clerk"], _input(office, [c], plan=" "))
+    assert exc.value.message == "包案必须制定化解方案"
+    db.session.rollback()
+    assert db.session.execute(select(func.count()).select_from(PackageAssignment)).scalar() == 0
+
+
+def test_cases_of_different_petitioners_are_refused(office):
+    a, b = _case(office["zj"], office["张三"]), _case(office["zj"], office["李四"])
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as exc:
+        pk.propose(db.session, office["clerk"], _input(office, [a, b]))
+    assert "同一信访人" in exc.value.message and "张三" in exc.value.message and "李四" in exc.value.message
+    db.session.rollback()
+    c = _case(office["zj"], office["张三"])
+    pkg = pk.propose(db.session, office["clerk"], _input(office, [a, c]))
+    db.session.commit()
+    assert pkg.status == "proposed" and {x.id for x in pkg.cases} == {a.id, c.id}
+    assert pkg.title.startswith("张三：") and pkg.title.endswith("等2件")
+    # Each case's timeline shows the package; a case already packaged is refused again.
+    assert db.session.execute(select(func.count()).select_from(CaseEvent).where(
+        CaseEvent.action == "package")).scalar() == 2
+    with pytest.raises(ValidationFailed, match="已在包案"):
+        pk.propose(db.session, office["clerk"], _input(office, [c]))
+
+
+def test_propose_checks_roles_and_values(office):
+    c = _case(office["zj"], office["张三"])
+    db.session.commit()
+    with pytest.raises(ServiceError, match="只有信访办"):
+        pk.propose(db.session, office["leader"], _input(office, [c]))
+    with pytest.raises(ValidationFailed, match="在职的领导"):
+        pk.propose(db.session, office["clerk"], _input(office, [c], leader_id=office["handler1"].id))
+    with pytest.raises(ValidationFailed, match="不能早于今天"):
+        pk.propose(db.session, office["clerk"], _input(office, [c], deadline=date(2026, 11, 1)))
+    with pytest.raises(ValidationFailed, match="请选择"):
+        pk.propose(db.session, office["clerk"], _input(office, []))
+
+
+def test_accept_progress_finish(office):
+    c = _case(office["zj"], office["张三"])
+    pkg = pk.propose(db.session, office["clerk"], _input(office, [c]))
+    db.session.commit()
+    with pytest.raises(ServiceError, match="本人"):
+        pk.accept(db.session, office["leader2"], pkg)
+    with pytest.raises(ServiceError, match="化解中"):
+        pk.add_progress(db.session, office["leader"], pkg, TODAY, "走访")
+    pk.accept(db.session, office["leader"], pkg)
+    db.session.commit()
+    assert pkg.status == "active" and pkg.accepted_on == TODAY
+    pk.add_progress(db.session, office["leader"], pkg, TODAY, "带队走访信访人，听取诉求")
+    pk.add_progress(db.session, office["handler1"], pkg, TODAY, "住建局已完成补偿测算")
+    with pytest.raises(ServiceError, match="责任单位承办人"):
+        pk.add_progress(db.session, office["handler2"], pkg, TODAY, "x")
+    with pytest.raises(ServiceError, match="晚于今天"):
+        pk.add_progress(db.session, office["leader"], pkg, date(2026, 11, 21), "x")
+    db.session.commit()
+    assert pk.latest_progress(pkg).text == "住建局已完成补偿测算"
+    with pytest.raises(ServiceError, match="本人"):
+        pk.finish(db.session, office["handler1"], pkg, "resolved", "x")
+    with pytest.raises(ServiceError, match="化解结果"):
+        pk.finish(db.session, office["leader"], pkg, "maybe", "x")
+    with pytest.raises(ServiceError, match="办结说明"):
+        pk.finish(db.session, office["leader"], pkg, "stopped", "")
+    pk.finish(db.session, office["leader"], pkg, "stopped", "信访人签署息诉罢访承诺书")
+    db.session.commit()
+    assert (pkg.status, pkg.outcome, pkg.finished_on) == ("finished", "stopped", TODAY)
+    assert db.session.execute(select(func.count()).select_from(PackageProgress)).scalar() == 2
+
+
+def _pkg(office, leader, dept, deadline, status="active", outcome=None, finished_on=None, cases=()):
+    p = PackageAssignment(title=f"包案{next(_seq)}", leader_id=leader.id, department_id=dept.id,
+                          responsible_person="责任人", deadline=deadline, plan="方案", status=status,
+                          outcome=outcome, finished_on=finished_on)
+    p.cases = list(cases)
+    db.session.add(p)
+    db.session.flush()
+    return p
+
+
+def test_resolution_rate_on_a_hand_built_set(office):
+    L, zj, rs = office["leader"], office["zj"], office["rs"]
+    in_q = [("resolved", date(2026, 7, 3)), ("resolved", date(2026, 8, 15)), ("resolved", date(2026, 9, 30)),
+            ("stopped", date(2026, 7, 1)), ("stopped", date(2026, 9, 1)),
+            ("unresolved", date(2026, 8, 1)), ("unresolved", date(2026, 8, 2)), ("unresolved", date(2026, 9, 9))]
+    for i, (outcome, on) in enumerate(in_q):
+        _pkg(office, L, zj if i % 2 else rs, date(2026, 12, 31), "finished", outcome, on)
+    _pkg(office, L, zj, date(2026, 12, 31), "finished", "resolved", date(2026, 6, 30))  # outside
+    _pkg(office, L, zj, date(2026, 12, 31), "active")  # not finished
+    db.session.commit()
+    rate = pk.resolution_rate(db.session, date(2026, 7, 1), date(2026, 9, 30))
+    assert (rate.finished, rate.resolved, rate.stopped, rate.unresolved) == (8, 3, 2, 3)
+    assert rate.rate == pytest.approx(5 / 8) and rate.percent == "62.5%"
+    only_zj = pk.resolution_rate(db.session, date(2026, 7, 1), date(2026, 9, 30), department_ids=[zj.id])
+    # odd positions: resolved 08-15, stopped 07-01, unresolved 08-01, unresolved 09-09
+    assert (only_zj.finished, only_zj.resolved + only_zj.stopped) == (4, 2)
+    empty = pk.resolution_rate(db.session, date(2025, 1, 1), date(2025, 12, 31))
+    assert empty.finished == 0 and empty.rate is None and empty.percent == "—"
+
+
+def test_overdue_and_my_packages(office):
+    L = office["leader"]
+    late = _pkg(office, L, office["zj"], date(2026, 11, 10))
+    soon = _pkg(office, L, office["zj"], date(2026, 11, 30))
+    done = _pkg(office, L, office["zj"], date(2026, 11, 1), "finished", "resolved", date(2026, 10, 30))
+    _pkg(office, office["leader2"], office["zj"], date(2026, 12, 1))
+    db.session.add(PackageProgress(package=soon, on=date(2026, 11, 18), text="已约谈信访人", author_id=L.id))
+    db.session.commit()
+    assert pk.is_overdue(late) and not pk.is_overdue(soon) and not pk.is_overdue(done)
+    rows = pk.my_packages(db.session, L)
+    assert [r.package.id for r in rows] == [late.id, soon.id, done.id]
+    assert (rows[0].days_left, rows[0].deadline_label, rows[0].overdue) == (-10, "超期10天", True)
+    assert (rows[1].days_left, rows[1].deadline_label) == (10, "剩10天")
+    assert rows[1].latest.text == "已约谈信访人"
+
+
+def test_suggested_leaders_by_rank_for_one_area(office):
+    zj = office["zj"]
+    a1, a2 = _case(zj, office["张三"], "东关村"), _case(zj, office["张三"], "东关村")
+    b = _case(zj, office["李四"], "东关村")
+    c = _case(zj, office["王五"], "东关村")
+    db.session.commit()
+    s = pk.suggest_leaders(db.session, [b, a1, c, a2])
+    # One package per petitioner; the petitioner with most cases first; leaders by rank.
+    assert [(x.petitioner, x.leader.full_name) for x in s] == [
+        ("张三", "赵县长"), ("李四", "李建国"), ("王五", "孙局长")]
+    assert [x.number for x in s[0].cases] == [a1.number, a2.number]
+
+
+def test_scope_handlers_see_their_reach_only(office):
+    c1 = _case(office["zj"], office["张三"])
+    c2 = _case(office["rs"], office["李四"])
+    p1 = _pkg(office, office["leader"], office["zj"], date(2026, 12, 31), cases=[c1])
+    p2 = _pkg(office, office["leader2"], office["rs"], date(2026, 12, 31), cases=[c2])
+    db.session.commit()
+
+    def seen(u):
+        return set(db.session.execute(select(PackageAssignment.id).where(pk.package_filter(db.session, u))).scalars())
+
+    assert seen(office["handler1"]) == {p1.id}
+    assert seen(office["handler2"]) == {p2.id}
+    assert seen(office["clerk"]) == {p1.id, p2.id}
+    assert p1.id in seen(office["leader"])
+    assert pk.get_visible(db.session, office["handler1"], p2.id) is None
+    assert pk.get_visible(db.session, office["handler1"], "x") is None
+    assert pk.get_visible(db.session, None, p1.id) is None
