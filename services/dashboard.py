@@ -8,7 +8,7 @@ from models.enums import CHANNELS, STATUSES
 from services import access, deadlines
 from services.clock import today as office_today
 
-RUNNING = ("accepted", "assigned", "handling")
+RUNNING = deadlines.HANDLE_CLOCK_STATUSES
 
 
 def _n(cond):
@@ -36,12 +36,13 @@ def build(session, user):
         select(Case.status, func.count()).where(access.case_filter(session, user))
         .group_by(Case.status)).all())
     cal = deadlines.load_calendar(session)
-    cutoff = deadlines.due_soon_cutoff(cal, today)
+    cutoff = deadlines.due_soon_cutoff(cal, today, deadlines.due_soon_days(session))
+    overdue_clause = deadlines.overdue_clause(today)
     running = Case.status.in_(RUNNING)
     overdue = session.execute(select(func.count()).select_from(Case).where(
-        scope, running, Case.handle_due < today)).scalar()
+        scope, overdue_clause)).scalar()
     due_soon = session.execute(select(func.count()).select_from(Case).where(
-        scope, running, Case.handle_due >= today, Case.handle_due <= cutoff)).scalar()
+        scope, deadlines.due_soon_clause(cutoff, today))).scalar()
     missing_years = deadlines.years_without_data(session, [today.year, today.year + 1])
 
     month_start = today.replace(day=1)
@@ -55,7 +56,7 @@ def build(session, user):
         select(Case.department_id,
                _n(Case.assigned_on >= year_start).label("assigned"),
                _n(running).label("open"),
-               _n(and_(running, Case.handle_due < today)).label("overdue"),
+               _n(overdue_clause).label("overdue"),
                _n(and_(Case.status.in_(("closed", "archived")), Case.closed_on >= year_start))
                .label("closed"),
                _n(and_(Case.status.in_(("closed", "archived")), Case.closed_on >= year_start,
@@ -92,6 +93,7 @@ def build(session, user):
         "overdue": overdue,
         "due_soon": due_soon,
         "due_soon_cutoff": cutoff,
+        "due_soon_days": deadlines.due_soon_days(session),
         "missing_holiday_years": missing_years,
         "today": today,
         "month_start": month_start,

@@ -421,9 +421,14 @@ class _Builder:
     # ---- the office ----
     def build(self):
         s = self.s
+        # Held here so the identity map keeps them: settings.get() then needs no query per case.
+        self.setting_rows = []
         for key, value in settings.DEFAULTS.items():
-            if s.get(Setting, key) is None:
-                s.add(Setting(key=key, value=value))
+            row = s.get(Setting, key)
+            if row is None:
+                row = Setting(key=key, value=value)
+                s.add(row)
+            self.setting_rows.append(row)
         holidays_added = 0
         if s.execute(select(func.count()).select_from(Holiday)).scalar() == 0:
             holidays_added = deadlines.seed_holidays(s, range(self.today.year - 1, self.today.year + 2))

@@ -1,6 +1,7 @@
 """The one Excel export helper used by every sheet in the app (xlsxwriter, constant_memory).
 
-    Column(header, width=12, kind="text")        kind: text | int | num | pct | date | datetime
+    Column(header, width=12, kind="text")        kind: text | int | num | pct | delta | date | datetime
+                                                 (pct 0.125 -> 12.5%; delta 0.125 -> +12.5%)
     Section(label)                               a full-width bold row inside `rows` (e.g. "二、按信访形式")
     Cell(value, kind)                            one cell whose kind differs from its column's
 
@@ -32,7 +33,7 @@ from urllib.parse import quote
 
 import xlsxwriter
 
-KINDS = ("text", "int", "num", "pct", "date", "datetime")
+KINDS = ("text", "int", "num", "pct", "delta", "date", "datetime")
 MAX_CELL_CHARS = 32767
 FONT = "宋体"
 
@@ -84,7 +85,8 @@ class _Formats:
         self.header = f(bold=True, align="center", text_wrap=True, bg_color="#DDEBF7")
         self.section = f(bold=True, bg_color="#F2F2F2")
         self.footer = wb.add_format(dict(base, align="left"))
-        numfmt = {"text": None, "int": "0", "num": "0.##", "pct": "0.0%", "date": "yyyy-mm-dd",
+        numfmt = {"text": None, "int": "0", "num": "0.##", "pct": "0.0%", "delta": "+0.0%;-0.0%;0.0%",
+                  "date": "yyyy-mm-dd",
                   "datetime": "yyyy-mm-dd hh:mm"}
         centered = ("date", "datetime")
         self.kind, self.bold = {}, {}
@@ -121,7 +123,7 @@ def _write_cell(ws, r, c, value, kind, fmt):
         if kind == "date" and isinstance(value, datetime):
             value = value.date()
         ws.write_datetime(r, c, value, fmt)
-    elif kind in ("int", "num", "pct") and isinstance(value, (int, float)) and not isinstance(value, bool):
+    elif kind in ("int", "num", "pct", "delta") and isinstance(value, (int, float)) and not isinstance(value, bool):
         ws.write_number(r, c, value, fmt)
     else:
         text = value if isinstance(value, str) else str(value)

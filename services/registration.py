@@ -27,6 +27,9 @@ MSG_DOC_NO = "上级交办的事项请填写交办文号。"
 MSG_SOURCE_DEADLINE = "交办期限不能早于收件日期。"
 MSG_TOO_LONG = "内容过长，最多{n}个字。"
 MSG_ID_REPEATED = "同一证件号码在本表中重复填写。"
+MSG_TOO_OLD = "收件日期不能早于1990年，请核对。"
+MSG_PEOPLE_MAX = "人数过大，请核对。"
+MAX_PEOPLE = 100000
 
 
 @dataclass
@@ -106,6 +109,8 @@ def _validate(session, data, today):
         err("received_on", MSG_REQUIRED)
     elif data.received_on > today:
         err("received_on", MSG_FUTURE)
+    elif data.received_on.year < 1990:
+        err("received_on", MSG_TOO_OLD)
     if not _clean(data.summary):
         err("summary", MSG_SUMMARY)
     for name, limit in (("incident_place", 200), ("source_doc_no", 100), ("original_number", 50)):
@@ -113,6 +118,8 @@ def _validate(session, data, today):
             err(name, MSG_TOO_LONG.format(n=limit))
     if not isinstance(data.people_count, int) or data.people_count < 1:
         err("people_count", MSG_PEOPLE)
+    elif data.people_count > MAX_PEOPLE:
+        err("people_count", MSG_PEOPLE_MAX)
     if data.source == "higher":
         if not _clean(data.source_doc_no):
             err("source_doc_no", MSG_DOC_NO)

@@ -429,8 +429,8 @@ def report(session, user, period, department_id=None, *, today=None, top_places=
 
 REPORT_COLUMNS = [
     excel.Column("项目", 30), excel.Column("单位", 7), excel.Column("本期", 10, "int"),
-    excel.Column("去年同期", 10, "int"), excel.Column("同比增减", 10, "pct"),
-    excel.Column("上期", 10, "int"), excel.Column("环比增减", 10, "pct"),
+    excel.Column("去年同期", 10, "int"), excel.Column("同比增减", 10, "delta"),
+    excel.Column("上期", 10, "int"), excel.Column("环比增减", 10, "delta"),
     excel.Column("计算依据", 40),
 ]
 REPORT_GROUPS = [(None, 1), (None, 1), (None, 1), ("同比", 2), ("环比", 2), (None, 1)]
@@ -444,7 +444,7 @@ def report_rows(rep):
         for line in lines:
             k = line.kind
             yield [line.label, line.unit, excel.Cell(line.cur, k), excel.Cell(line.last_year, k),
-                   excel.Cell(line.yoy, "pct"), excel.Cell(line.prev, k), excel.Cell(line.mom, "pct"),
+                   excel.Cell(line.yoy, "delta"), excel.Cell(line.prev, k), excel.Cell(line.mom, "delta"),
                    line.basis]
 
 
@@ -454,8 +454,8 @@ def write_report_sheet(target, rep, *, filled_by, filled_on=None):
     return excel.write_table(
         target, sheet_title="信访工作统计表", title=rep.title, subtitle=rep.subtitle,
         columns=REPORT_COLUMNS, header_groups=REPORT_GROUPS, rows=report_rows(rep),
-        totals=["合计（信访总量）", "件", total.cur, total.last_year, excel.Cell(total.yoy, "pct"),
-                total.prev, excel.Cell(total.mom, "pct"),
+        totals=["合计（信访总量）", "件", total.cur, total.last_year, excel.Cell(total.yoy, "delta"),
+                total.prev, excel.Cell(total.mom, "delta"),
                 f"同期：{rep.last_year.label}；上期：{rep.prev.label}"],
         footer_lines=[NOTE, f"填报单位：{rep.office}　　填报人：{filled_by}　　"
                             f"填报日期：{filled_on:%Y年%m月%d日}"])

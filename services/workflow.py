@@ -2,8 +2,8 @@
 
 perform(session, actor, case, move, *, expected_version=None, **data) -> CaseEvent
 
-Order of checks: the actor's role and reach (access.may_move), the version the user saw
-(ConflictError), the status and state of the case, then the input (ValidationFailed with
+Order of checks: the actor's role, the version the user saw (ConflictError), the actor's reach
+(access.may_move), the status and state of the case, then the input (ValidationFailed with
 per-field Chinese messages). Only then is the case changed and a CaseEvent added, in the
 caller's transaction (the caller commits). A refused move adds nothing to the session.
 
@@ -35,6 +35,7 @@ from datetime import date, datetime
 from sqlalchemy import exists, select
 
 from models import ArchiveRecord, Case, CaseAssist, CaseEvent, CaseParty, Department
+from models.base import utcnow
 from models.enums import (PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, RETENTION_PERIODS,
                           REVIEW_LEVELS, SATISFACTION, STATUSES, SUPERVISE_METHODS)
 from services import ConflictError, ServiceError, ValidationFailed, access, deadlines, numbering
@@ -83,7 +84,8 @@ def perform(session, actor, case, move, *, expected_version=None, **data):
     """Make one move on one case; returns the CaseEvent added. The caller commits."""
     if move not in MOVE_LABELS:
         raise ServiceError("未知的操作")
-    check_actor(session, actor, case, move)
+    if not access.may_move(session, actor, move):  # the role alone; reach comes after the version
+        check_actor(session, actor, case, move)
     if expected_version is not None and str(expected_version).strip() != "":
         try:
             seen = int(expected_version)
@@ -91,6 +93,7 @@ def perform(session, actor, case, move, *, expected_version=None, **data):
             raise ConflictError()
         if seen != case.version:
             raise ConflictError()
+    check_actor(session, actor, case, move)
     check_state(session, actor, case, move)
     cleaned = _VALIDATORS[move](session, actor, case, data)
     return _APPLIERS[move](session, actor, case, cleaned)
@@ -547,6 +550,8 @@ def _v_void(session, actor, case, data):
 # ---- appliers: change the case, add the event --------------------------------------------------
 
 def _event(session, actor, case, action, from_status, from_dept, note="", data=None):
+    # Every move updates the case row, so the version moves on and a concurrent move conflicts.
+    case.updated_at = utcnow()
     ev = CaseEvent(case=case, actor_id=actor.id, action=action, from_status=from_status,
                    to_status=case.status, from_department_id=from_dept,
                    to_department_id=case.department_id, note=note or "", data=data or {})

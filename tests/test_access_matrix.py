@@ -77,7 +77,7 @@ def _reception_with_cases(w, role):
 MATRIX = {
     "admin.index": E(EVERYONE),
     "admin.static": PUBLIC,
-    **doors("case", read=EVERYONE, create=CLERK),
+    **doors("case", read=EVERYONE, create=CLERK, actions=frozenset({"clerk", "leader"})),  # bulk moves
     "case.export_ledger": E(STAFF),  # the archivist exports the archive catalogue (sheets.archive)
     **doors("party", read=OFFICE, edit=CLERK),
     **doors("department", read=OFFICE, create=ADMIN, edit=ADMIN),
@@ -116,6 +116,11 @@ MATRIX = {
     "import_ledger.template": E(CLERK),
     "import_ledger.upload": E(CLERK),
     "register.index": E(CLERK),
+    "moves.index": E(EVERYONE),
+    # a case in the role's reach: the move form, or back to the case with a Chinese refusal
+    "moves.move_view": E(EVERYONE, args=lambda w, role: {"move": "accept", "case_id": w.case_for(role)}),
+    "moves.bulk_view": E(CLERK, args=lambda w, role: {"move": "assign"}),
+    "office_settings.index": E(ADMIN),
     "attachment.index": E(EVERYONE),
     "attachment.download": E(EVERYONE, args=lambda w, role: {"attachment_id": w.attachment_for(role)}),
     "attachment.upload": E(frozenset({"clerk", "handler"}), args=lambda w, role: {"case_id": w.case_for(role)}),
@@ -459,6 +464,10 @@ def test_handler1_sees_nothing_of_handler2s_department(world):
         number = world.case_numbers[cid]
         r = c.get(f"/admin/case/details/?id={cid}")
         assert r.status_code == 404 and number not in r.get_data(as_text=True)
+        for move in ("accept", "sign_for", "reply", "return"):
+            for method in ("get", "post"):
+                r = getattr(c, method)(f"/admin/moves/{move}/{cid}/")
+                assert r.status_code == 404 and number not in r.get_data(as_text=True), (move, method)
         r = c.get(f"/admin/case/?search={number}")  # the page echoes the search term only
         body = r.get_data(as_text=True)
         assert r.status_code == 200 and f"details/?id={cid}&" not in body and f"details/?id={cid}\"" not in body

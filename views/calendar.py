@@ -41,8 +41,9 @@ class HolidayView(SecureModelView):
             raise ValidationError("请填写日期")
         if model.kind not in HOLIDAY_KINDS:
             raise ValidationError("类型无效")
-        clash = db.session.execute(select(Holiday.id).where(
-            Holiday.day == model.day, Holiday.id != (model.id or 0))).first()
+        with db.session.no_autoflush:
+            clash = db.session.execute(select(Holiday.id).where(
+                Holiday.day == model.day, Holiday.id != (model.id or 0))).first()
         if clash:
             raise ValidationError(f"{model.day:%Y-%m-%d} 已有节假日记录，请直接修改该记录")
 

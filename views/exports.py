@@ -7,6 +7,7 @@ from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
 
 from models import Case, CaseParty, Department, Party, db
 from models.enums import CHANNELS, PURPOSES, SATISFACTION, SOURCES, STATUSES, label
@@ -158,9 +159,14 @@ class LedgerExportMixin:
             flash("筛选条件有误，无法导出，请调整后重试。", "error")
             return redirect(self.get_url(".index_view"))
         session, user = db.session, current_user._get_current_object()
-        resp = excel.xlsx_response(
-            f"信访事项台账_{datetime.now(OFFICE_TZ):%Y%m%d}.xlsx",
-            lambda path: write_ledger(path, session, user, query, description=description))
+        try:
+            resp = excel.xlsx_response(
+                f"信访事项台账_{datetime.now(OFFICE_TZ):%Y%m%d}.xlsx",
+                lambda path: write_ledger(path, session, user, query, description=description))
+        except SQLAlchemyError:
+            session.rollback()
+            flash("导出失败：筛选条件无法执行，请调整后重试。", "error")
+            return redirect(self.get_url(".index_view"))
         audit.record(session, user, "export", detail=f"信访事项台账；{description}",
                      row_count=resp.xlsx_result, ip=request.remote_addr)
         session.commit()

@@ -60,6 +60,7 @@ class PackageView(SecureModelView):
         "title": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(v.get_url(".details_view", id=m.id),
                                                                          m.title),
         "deadline": _deadline_badge,
+        "outcome": lambda v, c, m, n: PACKAGE_OUTCOMES.get(m.outcome, "") if m.outcome else "",
     }
     list_template = "packages/list.html"
 
@@ -74,7 +75,8 @@ class PackageView(SecureModelView):
 
     # ---- propose (clerk) -------------------------------------------------------------------
     def _propose_page(self, cases, unknown, form, errors, status=200):
-        suggestions = svc.suggest_leaders(db.session, cases) if cases else []
+        # The rank suggestion is for several cases at once (one area, one package per petitioner).
+        suggestions = svc.suggest_leaders(db.session, cases) if len(cases) > 1 else []
         groups = len(suggestions)
         suggested = suggestions[0].leader.id if groups == 1 and suggestions[0].leader else None
         return self.render(
@@ -91,7 +93,10 @@ class PackageView(SecureModelView):
         text = request.values.get("cases", "")
         cases, unknown = svc.find_cases(db.session, current_user, text)
         if request.method == "GET":
-            return self._propose_page(cases, unknown, {"cases": text}, {})
+            form = {"cases": text}
+            if request.args.get("leader_id"):
+                form["leader_id"] = request.args["leader_id"]
+            return self._propose_page(cases, unknown, form, {})
         f = request.form
         errors = {}
         if unknown:

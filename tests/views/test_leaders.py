@@ -181,8 +181,15 @@ def test_handler_cannot_reach_another_departments_package(office, login):
 def test_propose_form_names_missing_fields_then_leader_accepts(office, login):
     clerk = login("clerk")
     number = office["c_zj"].number
-    page = clerk.get(f"/admin/package/propose/?cases={number}").get_data(as_text=True)
-    assert "建议包案领导" in page and "赵县长" in page
+    # Two petitioners of one area at once: one package each, leaders suggested by rank.
+    both = f"{number},{office['c_rs'].number}"
+    page = clerk.get(f"/admin/package/propose/?cases={both}").get_data(as_text=True)
+    assert "建议包案领导" in page and "需按信访人分别包案" in page and 'id="propose-form"' not in page
+    block = page[page.index('id="leader-suggestion"'):]
+    assert block.index("张三") < block.index("赵县长") < block.index("李四") < block.index("李建国")
+    page = clerk.get(f"/admin/package/propose/?cases={number}&leader_id={office['leader'].id}").get_data(
+        as_text=True)
+    assert f'<option value="{office["leader"].id}" selected>' in page
     resp = clerk.post("/admin/package/propose/", data={
         "cases": number, "leader_id": str(office["leader"].id), "department_id": "",
         "responsible_person": "陈科长", "deadline": "", "plan": "走访核实"})

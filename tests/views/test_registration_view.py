@@ -139,6 +139,12 @@ BAD_INPUTS = [
                        "petitioners-0-address": "", "petitioners-0-ethnicity": ""},
      "请至少登记一名信访人（匿名信访请勾选“匿名”）。", "petitioners"),
     ("no people", {"people_count": "0"}, "人数至少为1。", "people_count"),
+    ("absurd people count", {"people_count": "99999999999999999999"}, "人数过大，请核对。", "people_count"),
+    ("people count not a number", {"people_count": "五"}, "请填写整数。", "people_count"),
+    ("ancient received date", {"received_on": "0001-01-01"}, "收件日期不能早于1990年，请核对。", "received_on"),
+    ("higher source without doc number", {"source": "higher"}, "上级交办的事项请填写交办文号。", "source_doc_no"),
+    ("bad sex code", {"petitioners-0-sex": "X"}, "请从列表中选择。", "petitioners-0-sex"),
+    ("name too long", {"petitioners-0-name": "名" * 101}, "内容过长，最多100个字。", "petitioners-0-name"),
     ("unknown channel", {"channel": "pigeon"}, "请从列表中选择。", "channel"),
     ("name missing in a filled row", {"petitioners-0-name": ""}, "请填写姓名或单位名称。", "petitioners-0-name"),
 ]
