@@ -113,9 +113,10 @@ def discard(attachment):
 
 
 def for_download(session, user, attachment_id):
-    """(attachment, path) when `user` may see the case and the file exists, else None."""
+    """(attachment, path) when `user` may download it (access.can_download: sees the case, and for an
+    accusation may know the accuser) and the file exists, else None."""
     att = session.get(Attachment, attachment_id)
-    if att is None or not access.can_see_case(session, user, att.case):
+    if att is None or not access.can_download(session, user, att):
         return None
     path = full_path(att)
     if path is None or not os.path.isfile(path):

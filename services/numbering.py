@@ -14,13 +14,15 @@ def next_number(session, year):
     """Reserve the next number inside the caller's transaction.
 
     The UPDATE takes the row lock (PostgreSQL) or the write lock (SQLite, BEGIN IMMEDIATE), so
-    two registrations committing at once get different numbers; a rolled-back registration
-    leaves a gap rather than reusing a number another transaction may already have seen.
+    two registrations committing at once get different numbers. A rolled-back registration
+    also rolls back the counter, so its never-committed number is given to the next one;
+    a committed number is never given again.
     """
     prefix = settings.get(session, "number_prefix")
     bumped = session.execute(
         update(CaseCounter).where(CaseCounter.prefix == prefix, CaseCounter.year == year)
         .values(last=CaseCounter.last + 1).returning(CaseCounter.last)
+        .execution_options(synchronize_session=False)
     ).scalar_one_or_none()
     if bumped is None:
         try:

@@ -481,8 +481,6 @@ def fmt_change(kind, value):
 
 # ---- the other sheets: overdue list, 包案 ledger, archive catalogue ------------------------------
 
-RUNNING = ("accepted", "assigned", "handling")
-
 
 def _petitioner_names(session, user, cases):
     """Masked petitioner names per case id (access.party_view, list mode)."""
@@ -502,27 +500,38 @@ def _petitioner_names(session, user, cases):
 
 
 def overdue_cases(session, user, department_id=None, today=None):
-    """Open cases past their handling due date, grouped by department: [(dept_name, [row dict])]."""
+    """Cases with a running clock past its due date (超期: the 受理告知 or the 办理 clock, as the
+    case list's 超期 filter and the dashboard count them), grouped by department:
+    [(dept_name, [row dict])], oldest due date first."""
     from sqlalchemy.orm import joinedload
     from models.enums import STATUSES
+    from services import deadlines
     today = today or office_today()
     scope = _case_scope(session, user, department_id)
     cases = session.execute(
         select(Case).outerjoin(Department, Department.id == Case.department_id)
         .options(joinedload(Case.department), joinedload(Case.handler))
-        .where(scope, Case.status.in_(RUNNING), Case.handle_due < today)
-        .order_by(Department.sort_order, Department.name, Case.handle_due, Case.id)).scalars().all()
+        .where(scope, deadlines.overdue_clause(today))
+        .order_by(Department.sort_order, Department.name, Case.id)).scalars().all()
     names = _petitioner_names(session, user, cases)
-    groups = []
+    clocks = {"accept": "受理告知", "handle": "办理"}
+    items = []
     for c in cases:
-        dept = c.department.name if c.department else "未交办"
+        late = sorted((due, clock) for clock, due in deadlines.running_dues(c) if due < today)
+        if not late:
+            continue
+        due, clock = late[0]
+        items.append((c.department.sort_order if c.department else 10**6,
+                      c.department.name if c.department else "未交办", due, c.id, c, clock))
+    groups = []
+    for _order, dept, due, _id, c, clock in sorted(items, key=lambda t: t[:4]):
         if not groups or groups[-1][0] != dept:
             groups.append((dept, []))
         groups[-1][1].append({
             "id": c.id, "number": c.number, "received_on": c.received_on,
             "petitioners": names.get(c.id, ""), "category": c.category, "summary": c.summary,
             "status": STATUSES.get(c.status, c.status), "handler": c.handler.full_name if c.handler else "",
-            "handle_due": c.handle_due, "days_overdue": (today - c.handle_due).days,
+            "clock": clocks[clock], "due": due, "days_overdue": (today - due).days,
         })
     return groups
 
@@ -531,7 +540,7 @@ OVERDUE_COLUMNS = [
     excel.Column("序号", 6, "int"), excel.Column("责任单位", 22), excel.Column("编号", 14),
     excel.Column("收件日期", 11, "date"), excel.Column("信访人", 12), excel.Column("问题分类", 10),
     excel.Column("内容摘要", 40), excel.Column("状态", 9), excel.Column("承办人", 9),
-    excel.Column("办理期限", 11, "date"), excel.Column("超期天数", 9, "int"),
+    excel.Column("超期环节", 9), excel.Column("期限", 11, "date"), excel.Column("超期天数", 9, "int"),
 ]
 
 
@@ -546,7 +555,7 @@ def write_overdue_sheet(target, session, user, groups, *, scope_name, today=None
             for r in items:
                 i += 1
                 yield [i, dept, r["number"], r["received_on"], r["petitioners"], r["category"],
-                       r["summary"], r["status"], r["handler"], r["handle_due"], r["days_overdue"]]
+                       r["summary"], r["status"], r["handler"], r["clock"], r["due"], r["days_overdue"]]
     total = sum(len(items) for _, items in groups)
     return excel.write_table(
         target, sheet_title="逾期清单", title=f"{office}信访事项逾期清单",

@@ -96,7 +96,8 @@ def perform(session, actor, case, move, *, expected_version=None, **data):
     check_actor(session, actor, case, move)
     check_state(session, actor, case, move)
     cleaned = _VALIDATORS[move](session, actor, case, data)
-    return _APPLIERS[move](session, actor, case, cleaned)
+    with session.no_autoflush:  # one UPDATE of the case per move: the version moves on by one
+        return _APPLIERS[move](session, actor, case, cleaned)
 
 
 def check_actor(session, actor, case, move):

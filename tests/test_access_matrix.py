@@ -453,8 +453,7 @@ def test_handler1_sees_nothing_of_handler2s_department(world):
     """The sets the matrix relies on: handler2's department cases are outside handler1's reach."""
     from models import User
     h2 = db.session.execute(select(User).where(User.username == "handler2")).scalar_one()
-    theirs = world.visible_for(h2) if hasattr(world, "visible_for") else set(db.session.execute(
-        select(Case.id).where(access.case_filter(db.session, h2))).scalars())
+    theirs = set(db.session.execute(select(Case.id).where(access.case_filter(db.session, h2))).scalars())
     only_theirs = theirs - world.visible["handler"]
     assert only_theirs, "演示数据中应有 handler2 单位独有的信访事项"
     assert {world.case_numbers[i] for i in only_theirs} <= world.forbidden_numbers["handler"]

@@ -208,7 +208,7 @@ def _labels(form):
 
 class AttachmentView(SecureBaseView):
     """Upload: POST /admin/attachment/upload/<case_id>; download: GET /admin/attachment/<id>."""
-    screen = "case"
+    screen = "attachment"
 
     def is_visible(self):
         return False

@@ -55,7 +55,8 @@ def build_month(session, o):
     session.add_all([zhang, li])
     # -- received in November 2026
     add_case(session, d(2026, 11, 2), "visit", "request", "劳动社保", o["labour"], zhang,
-             accept_due=d(2026, 11, 17), accepted_on=d(2026, 11, 3), status="handling",
+             accept_due=d(2026, 11, 17), accepted_on=d(2026, 11, 3), accept_notice_on=d(2026, 11, 3),
+             status="handling",
              handle_due=d(2027, 1, 2), incident_place="城关镇")
     add_case(session, d(2026, 11, 5), "visit", "request", "城乡建设", o["housing"], li, people_count=6,
              is_collective=True, is_repeat=True, accept_due=d(2026, 11, 20),
@@ -66,10 +67,12 @@ def build_month(session, o):
     add_case(session, d(2026, 11, 10), "online", "accusation", "纪检监察", people_count=2,
              accept_due=d(2026, 11, 25))
     add_case(session, d(2026, 11, 3), "phone", "request", "劳动社保", o["labour"], is_skip_level=True,
-             accept_due=d(2026, 11, 18), accepted_on=d(2026, 11, 19), status="handling",
+             accept_due=d(2026, 11, 18), accepted_on=d(2026, 11, 19), accept_notice_on=d(2026, 11, 19),
+             status="handling",
              handle_due=d(2027, 1, 18), incident_place="城关镇")
     add_case(session, d(2026, 11, 12), "reception", "request", "城乡建设", o["housing"], people_count=3,
-             is_joint=True, accept_due=d(2026, 11, 27), accepted_on=d(2026, 11, 12), status="assigned",
+             is_joint=True, accept_due=d(2026, 11, 27), accepted_on=d(2026, 11, 12),
+             accept_notice_on=d(2026, 11, 12), status="assigned",
              incident_place="河口乡")
     add_case(session, d(2026, 11, 15), "email", status="voided", void_reason="重复登记")
     # -- replied / closed in November 2026, received earlier

@@ -11,7 +11,7 @@ from models import ArchiveRecord, AuditLog, Case, PackageProgress, PackageAssign
 from services import statistics as st
 from tests.conftest import Browserless
 from tests.services.test_statistics import add_case, build_month, build_office
-from views.dashboard import case_list_url
+from views.dashboard import EQ, case_list_url
 
 
 @pytest.fixture
@@ -19,7 +19,8 @@ def office(app):
     o = build_office(db.session)
     build_month(db.session, o)
     late = add_case(db.session, date(2026, 8, 20), "visit", "request", "劳动社保", o["labour"],
-                    status="handling", accepted_on=date(2026, 8, 25), handle_due=date(2026, 11, 10),
+                    status="handling", accepted_on=date(2026, 8, 25), accept_notice_on=date(2026, 8, 25),
+                    accept_due=date(2026, 9, 4), handle_due=date(2026, 11, 10),
                     summary="拖欠工资久拖不决")
     pkg = db.session.execute(select(PackageAssignment).where(PackageAssignment.title == "包案四")).scalar_one()
     pkg.cases.append(late)
@@ -72,14 +73,26 @@ def test_ledger_export_applies_search_and_is_audited(login):
 def test_ledger_export_applies_list_filters(app, login):
     c = login("clerk")
     with app.test_request_context():
-        url = case_list_url(("status", "FilterEqual", "handling"))
-    assert "flt0_" in url
+        url = case_list_url(("status", EQ, "handling"), require_all=True)
+    assert url and "flt0_" in url
     listed = c.get(url).get_data(as_text=True)
     ws = _xlsx(c.get(url.replace("/admin/case/", "/admin/case/export.xlsx")))
     rows = _case_rows(ws)
     assert {r[19] for r in rows} == {"办理中"} and len(rows) == 3
     assert all(r[0] in listed for r in rows)
     assert "状态等于办理中" in ws["A2"].value
+
+
+def test_ledger_export_with_overdue_and_department_filters(app, login, office):
+    c = login("clerk")
+    with app.test_request_context():
+        url = case_list_url((None, "OverdueFilter", "1"), ("department_id", EQ, str(office["labour"].id)),
+                            require_all=True)
+    assert url
+    ws = _xlsx(c.get(url.replace("/admin/case/", "/admin/case/export.xlsx")))
+    rows = _case_rows(ws)
+    assert [r[11] for r in rows] == ["拖欠工资久拖不决"]
+    assert "超期为是" in ws["A2"].value and "责任单位等于县人力资源和社会保障局" in ws["A2"].value
 
 
 def test_handler_export_only_own_department_masked(login):
@@ -142,8 +155,11 @@ def test_overdue_list_page_and_excel(login):
     ws = _xlsx(c.get("/admin/overdue/export.xlsx"))
     assert ws["A1"].value == "示范县信访局信访事项逾期清单"
     row = next(r for r in ws.iter_rows(values_only=True) if r[0] == 1)
-    assert row[1] == "县人力资源和社会保障局" and row[10] == 10  # due 11-10, today 11-20
-    assert next(r for r in ws.iter_rows(values_only=True) if r[0] == "合计")[2] == "1件"
+    assert row[1] == "县人力资源和社会保障局" and row[9] == "办理" and row[11] == 10  # due 11-10, today 11-20
+    # the letter of 11-01 still has no 受理告知: its 15-day clock ran out on 11-16
+    row = next(r for r in ws.iter_rows(values_only=True) if r[0] == 2)
+    assert row[1] == "未交办" and row[9] == "受理告知" and row[11] == 4
+    assert next(r for r in ws.iter_rows(values_only=True) if r[0] == "合计")[2] == "2件"
     assert "拖欠工资" not in login("handler1").get("/admin/overdue/").get_data(as_text=True)
 
 
@@ -165,7 +181,7 @@ def test_dashboard(login):
     html = login("clerk").get("/admin/").get_data(as_text=True)
     assert "/static/vendor/chart.umd.js" in html and "cdn" not in html.lower()
     assert 'id="count-overdue"' in html and 'id="trend-chart"' in html and 'id="dept-table"' in html
-    assert re.search(r'id="count-overdue"><a[^>]*>1</a>', html)
+    assert re.search(r'id="count-overdue"><a[^>]*href="/admin/case/\?flt0_\w+=1"[^>]*>2</a>', html)
     assert "县人力资源和社会保障局" in html
     h = login("handler1").get("/admin/").get_data(as_text=True)
     assert "县人力资源和社会保障局" not in h and "县住房和城乡建设局" in h
@@ -175,3 +191,50 @@ def test_chart_library_is_served_locally(app):
     resp = app.test_client().get("/static/vendor/chart.umd.js")
     assert resp.status_code == 200 and b"Chart.js v4" in resp.get_data()[:200]
     resp.close()
+
+
+# ---- on the demo office -------------------------------------------------------------------------
+
+DEMO_USERS = ("admin", "clerk", "leader", "leader3", "archivist", "handler1", "handler2", "handler3")
+PAGES = ("/admin/", "/admin/statistics/", "/admin/statistics/?kind=year&year=2026",
+         "/admin/statistics/?kind=quarter&year=2026&quarter=3", "/admin/overdue/", "/admin/sheets/",
+         "/admin/import/", "/admin/case/", "/admin/case/export.xlsx", "/admin/statistics/export.xlsx",
+         "/admin/overdue/export.xlsx", "/admin/sheets/packages.xlsx", "/admin/sheets/archive.xlsx")
+
+
+@pytest.mark.parametrize("username", DEMO_USERS)
+def test_demo_office_every_page_answers(make_client, username):
+    c = make_client(username)
+    for url in PAGES:
+        resp = c.get(url)
+        assert resp.status_code in (200, 403), (username, url, resp.status_code)
+        if url.endswith(".xlsx") and resp.status_code == 200:
+            openpyxl.load_workbook(io.BytesIO(resp.get_data()))
+
+
+def test_demo_handler_export_is_own_department(make_client):
+    from models import User
+    from services import access
+    ws = _xlsx(make_client("handler1").get("/admin/case/export.xlsx"))
+    rows = [r for r in ws.iter_rows(min_row=4, values_only=True) if r[0] and r[0] != "合计"]
+    handler = db.session.execute(select(User).where(User.username == "handler1")).scalar_one()
+    visible = db.session.execute(select(Case.number).where(access.case_filter(db.session, handler))).scalars().all()
+    assert rows and sorted(r[0] for r in rows) == sorted(visible)
+    # mostly its own cases (the rest are cases it assists); every ID and phone number is masked
+    assert sum(r[18] == handler.department.name for r in rows) > len(rows) / 2
+    assert all("*" in r[8] for r in rows if r[8]) and all("*" in r[9] for r in rows if r[9])
+
+
+def test_demo_statistics_page_matches_excel(make_client):
+    c = make_client("clerk")
+    q = "kind=year&year=2026"
+    html = c.get(f"/admin/statistics/?{q}").get_data(as_text=True)
+    screen = [dict(re.findall(r'data-col="(\w+)">([^<]*)</td>', cells))
+              for _key, cells in re.findall(r'<tr data-key="([^"]+)">(.*?)</tr>', html, re.S)]
+    ws = _xlsx(c.get(f"/admin/statistics/export.xlsx?{q}"))
+    excel_rows = [r for r in ws.iter_rows(min_row=5, values_only=True) if r[1]][:len(screen)]
+    assert int(screen[0]["cur"]) > 50
+    for shown, row in zip(screen, excel_rows):
+        kind = "pct" if row[1] == "%" else "int"
+        assert (st.fmt_value(kind, row[2]), st.fmt_change(kind, row[4]), st.fmt_change(kind, row[6])) == \
+            (shown["cur"], shown["yoy"], shown["mom"])
