@@ -2,7 +2,7 @@
 visitors on the day, and the leader's own page. Thin: every rule lives in services/reception.py."""
 from datetime import date
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
@@ -24,13 +24,6 @@ def _leader_query():
 def _fail(message):
     db.session.rollback()
     flash(message, "error")
-
-
-def _parse_date(text):
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
 
 
 class ReceptionView(SecureModelView):
