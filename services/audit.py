@@ -4,7 +4,7 @@ from models import AuditLog
 ACTIONS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "锁定期间登录", "lockout": "账户锁定",
     "logout": "退出登录", "export": "导出", "user_change": "用户变更", "unlock": "解除锁定",
-    "import": "导入",
+    "import": "导入", "reception_generate": "生成接待排班", "reception_publish": "公示接待安排",
 }
 
 

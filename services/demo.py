@@ -512,7 +512,7 @@ class _Builder:
                     portfolio=leader.portfolio or "", standin=standin,
                     status="received" if past else "planned", published=True)
                 self.s.add(row)
-                self.s.add(ReceptionEvent(schedule=row, actor_id=clerk.id, action="generated",
+                self.s.add(ReceptionEvent(schedule=row, actor_id=clerk.id, action="generate",
                                           at=_ts(first - timedelta(days=5), 10),
                                           note="按每周二、周四上午领导轮流接待的规则生成"))
                 rows.append(row)
