@@ -93,11 +93,24 @@ def perform(session, actor, case, move, *, expected_version=None, **data):
             raise ConflictError()
         if seen != case.version:
             raise ConflictError()
-    check_actor(session, actor, case, move)
-    check_state(session, actor, case, move)
+    try:
+        check_actor(session, actor, case, move)
+        check_state(session, actor, case, move)
+    except ServiceError:
+        # A refusal caused by someone else's move since the user loaded the case is a conflict.
+        if expected_version is not None and _moved_on(session, case):
+            raise ConflictError()
+        raise
     cleaned = _VALIDATORS[move](session, actor, case, data)
     with session.no_autoflush:  # one UPDATE of the case per move: the version moves on by one
         return _APPLIERS[move](session, actor, case, cleaned)
+
+
+def _moved_on(session, case):
+    if case.id is None:
+        return False
+    current = session.execute(select(Case.version).where(Case.id == case.id)).scalar()
+    return current is not None and current != case.version
 
 
 def check_actor(session, actor, case, move):

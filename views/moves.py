@@ -229,7 +229,7 @@ class MovesView(SecureBaseView):
         if move not in FORMS:
             abort(404)
         case = _get_case(case_id)
-        if case is None:
+        if case is None:  # also when someone else's move took it out of reach: 404 leaks nothing
             abort(404)
         back = url_for("case.details_view", id=case.id)
         if request.method == "GET":

@@ -3,7 +3,7 @@ import of an old Excel ledger. Thin: every figure comes from services/statistics
 services/importing.py; every sheet goes through services/excel.py."""
 from datetime import datetime
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, flash, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 

@@ -1,5 +1,6 @@
 """Real-browser fixtures: the app on a free loopback port with a fresh demo office, driven by
 Playwright in Debian's chromium (no browser download). Screenshots land in test-artifacts/."""
+import logging
 import os
 import re
 import shutil
@@ -58,6 +59,20 @@ class LiveServer:
         self.server.shutdown()
         self.thread.join(5)
 
+    def query(self, sql, **params):
+        """Read the live office's database (to find demo data, or to check afterwards); never
+        used to change what a scenario does."""
+        from sqlalchemy import text
+
+        with self.app.app_context():
+            try:
+                return db.session.execute(text(sql), params).all()
+            finally:
+                db.session.remove()
+
+
+logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in failure output
+
 
 @pytest.fixture
 def live_server(_templates, tmp_path):
@@ -109,6 +124,34 @@ def page(browser, live_server, request):
         except Exception:  # the browser may already be gone
             pass
     context.close()
+
+
+def id_number(first17):
+    """An 18-digit 居民身份证号 with its GB 11643 check character (computed here, independently of
+    the product's own validation code)."""
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    assert len(first17) == 17 and first17.isdigit()
+    return first17 + "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights)) % 11]
+
+
+def flash_text(page):
+    """The text of the flashed messages at the top of the page."""
+    return " ".join(page.locator(".alert").all_inner_texts())
+
+
+def open_case(page, number):
+    """Find a case from the case list by its number (search box) and open it."""
+    page.goto("/admin/case/")
+    page.get_by_placeholder("编号, 查询码").fill(number)
+    page.get_by_role("button", name="搜索").click()
+    page.get_by_role("link", name=number, exact=True).click()
+    expect_case_page(page, number)
+
+
+def expect_case_page(page, number):
+    from playwright.sync_api import expect
+
+    expect(page.locator("#case-number")).to_have_text(number)
 
 
 def login(page, username, password=DEMO_PASSWORD):

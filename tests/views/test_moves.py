@@ -230,7 +230,7 @@ def test_case_page_parts(office, login):
     db.session.commit()
     page = text(login("handler1").get(f"/admin/case/details/?id={case.id}"))
     assert 'id="case-parties"' in page and "信访人" in page
-    assert '<span class="badge badge-due_soon">临期 临期，剩3天</span>' in page
+    assert '<span class="badge badge-due_soon">临期，剩3天</span>' in page
     assert 'action="/admin/attachment/upload/' in page and 'name="kind"' in page
     page = text(login("leader").get(f"/admin/case/details/?id={case.id}"))
     assert 'action="/admin/attachment/upload/' not in page
@@ -289,3 +289,58 @@ def test_holiday_change_recomputes_due_dates(office, login):
                    follow_redirects=True)
     assert "已经存在" in text(r)  # Flask-Admin's Unique validator answers first
     assert len(db.session.execute(select(Holiday).where(Holiday.day == date(2027, 1, 1))).all()) == 1
+
+
+def test_demo_case_from_registration_to_closure(demo_app, make_client):
+    """The demo office: a registered case taken to 已办结 by clerk, handler1 and leader via the forms."""
+    from models import Department
+    s = db.session
+    zj = s.execute(select(Department).where(Department.name == "县住房和城乡建设局")).scalar_one()
+    case = s.execute(select(Case).where(Case.status == "registered", Case.purpose == "request",
+                                        Case.review_level == 0).order_by(Case.id)).scalars().first()
+    cid = case.id
+    clerk, handler, leader = make_client("clerk"), make_client("handler1"), make_client("leader")
+    steps = [
+        (clerk, "accept", {"accepted_on": "2026-11-20", "notice_on": "2026-11-20"}),
+        (clerk, "assign", {"department_id": zj.id, "note": "请依法办理"}),
+        (handler, "sign_for", {}),
+        (handler, "reply", {"reply_text": "经核查，诉求合理，已协调解决。", "replied_on": "2026-11-20",
+                            "reply_method": "phone", "petitioner_response": "agree",
+                            "receipt_status": "signed"}),
+        (clerk, "close_request", {"handling_report": "已核查并答复，信访人同意。"}),
+        (leader, "close_decide", {"approve": "1", "note": "同意"}),
+    ]
+    for client, name, data in steps:
+        r = move(client, name, cid, **data)
+        assert r.status_code == 302, (name, re.findall(r'field-error[^>]*>([^<]*)', text(r)),
+                                      re.findall(r'id="move-error">(.*?)</div>', text(r), re.S))
+    db.session.expire_all()
+    assert db.session.get(Case, cid).status == "closed"
+    page = text(clerk.get(f"/admin/case/details/?id={cid}"))
+    titles = re.findall(r"<strong>(.*?)</strong>", page[page.index('id="case-timeline"'):])
+    assert titles[-6:] == ["受理", "交办", "签收", "答复", "申请结案", "批准结案"]
+
+
+def test_every_offered_move_form_renders_on_demo_cases(demo_app, make_client):
+    """Each button on the case page leads to a working form, for every role, in every status."""
+    from models.enums import STATUSES
+    from services import workflow
+    from models import User
+    s = db.session
+    sample = []
+    for status in STATUSES:
+        sample += list(s.execute(select(Case.id).where(Case.status == status).order_by(Case.id).limit(2)).scalars())
+    for username in ("admin", "clerk", "leader", "handler1", "handler3", "archivist"):
+        client = make_client(username)
+        assert client.get("/admin/case/").status_code == 200
+        user = s.execute(select(User).where(User.username == username)).scalar_one()
+        for cid in sample:
+            case = s.get(Case, cid)
+            r = client.get(f"/admin/case/details/?id={cid}")
+            assert r.status_code in (200, 404), (username, cid, r.status_code)
+            if r.status_code == 404:
+                continue
+            for name, _label in workflow.available_moves(s, user, case):
+                assert f'id="move-{name}"' in text(r)
+                form = client.get(f"/admin/moves/{name}/{cid}/")
+                assert form.status_code == 200 and 'id="move-form"' in text(form), (username, cid, name)

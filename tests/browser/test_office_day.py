@@ -1,0 +1,163 @@
+"""The office's main day in a real browser: register a visit with two petitioners (one known by ID
+number), accept, assign, sign for, extend, approve, reply, request closure, approve closure; the
+timeline shows every step. Clicks and typing only."""
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import expect_case_page, flash_text, id_number, login, logout, open_case
+
+NEW_ID = id_number("11010119900315003")  # Beijing area code: not in the demo office's data
+SUMMARY = "浏览器测试：阳光花园小区业主反映地下车库长期积水，物业公司不予处理。"
+
+
+def known_petitioner(live_server):
+    """A demo petitioner with an ID number and earlier cases (the most frequent one)."""
+    row = live_server.query(
+        "SELECT p.name, p.id_number, COUNT(*) AS n FROM party p JOIN case_party cp ON cp.party_id = p.id "
+        "JOIN \"case\" c ON c.id = cp.case_id "
+        "WHERE cp.role = 'petitioner' AND p.id_number IS NOT NULL AND p.id_number != '' "
+        "AND c.status != 'voided' GROUP BY p.id ORDER BY n DESC, p.id LIMIT 1")[0]
+    return row.name, row.id_number, row.n
+
+
+def clock_due(page, name="办理期限"):
+    """The due date of one clock in the case page's 期限 table."""
+    row = page.locator("#case-clocks tr").filter(has=page.get_by_role("rowheader", name=name, exact=True))
+    if row.count() == 0:  # th without scope: match by text
+        row = page.locator("#case-clocks tr").filter(has_text=name)
+    text = row.first.locator("td").first.inner_text().strip()
+    return date.fromisoformat(text)
+
+
+def do_move(page, button, status_after, fill=None, submit=None):
+    """Click a move button on the case page, fill its form, submit, and land back on the case page
+    with the success message and the new status."""
+    page.locator("#case-moves").get_by_role("link", name=button, exact=True).click()
+    expect(page.get_by_role("heading", level=4).filter(has_text=f"信访事项 ")).to_contain_text(button)
+    if fill:
+        fill()
+    page.get_by_role("button", name=submit or f"确定{button}").click()
+    expect(page.locator("#case-status")).to_have_text(status_after)
+    assert f"（当前状态：{status_after}）" in flash_text(page)
+
+
+def test_office_main_day(page, live_server):
+    known_name, known_id, known_cases = known_petitioner(live_server)
+    assert known_cases >= 1
+
+    # ---- the clerk registers a visit with two petitioners --------------------------------------
+    login(page, "clerk")
+    expect(page.locator("#current-user")).to_contain_text("王晓燕")
+    page.shots.take(page, "dashboard")
+    page.get_by_role("link", name="登记信访事项").first.click()
+    expect(page.get_by_role("heading", name="登记信访事项")).to_be_visible()
+    page.get_by_label("信访形式").select_option(label="来访")
+    expect(page.get_by_label("收件日期")).to_have_value("2026-11-20")
+    page.get_by_label("信访事项类别").select_option(label="申诉求决类")
+    page.get_by_label("问题分类").select_option(label="城乡建设")
+    page.get_by_label("问题属地（事发地）").fill("城关镇东关社区")
+    page.get_by_label("人数").fill("2")
+    page.get_by_label("内容摘要").fill(SUMMARY)
+    page.get_by_label("诉求").fill("要求物业公司修复排水设施，清理积水。")
+    rows = page.locator("table[data-group=petitioners] tbody tr")
+    first, second = rows.nth(0), rows.nth(1)
+    first.locator("input[name$='-name']").fill(known_name)
+    first.locator("input[name$='-id_number']").fill(known_id)
+    second.locator("input[name$='-name']").fill("欧阳晨曦")
+    second.locator("select[name$='-sex']").select_option(label="男")
+    second.locator("input[name$='-ethnicity']").fill("汉族")
+    second.locator("input[name$='-id_number']").fill(NEW_ID)
+    second.locator("input[name$='-phone']").fill("13912345678")
+    second.locator("input[name$='-address']").fill("示范县城关镇东关社区阳光花园3栋")
+    page.shots.take(page, "registration")
+    page.get_by_role("button", name="登记", exact=True).click()
+
+    message = page.locator(".alert-success").filter(has_text="已登记，编号")
+    expect(message).to_be_visible()
+    number = re.search(r"编号 (\S+)（查询码", message.inner_text()).group(1)
+    assert re.fullmatch(r"2026-\d{6}", number), number
+    expect_case_page(page, number)
+    expect(page.locator("#case-status")).to_have_text("待受理")
+    parties = page.locator("#case-parties")
+    expect(parties).to_contain_text(known_name)
+    expect(parties).to_contain_text("欧阳晨曦")
+    expect(page.get_by_role("heading", name="同一信访人的此前信访事项")).to_be_visible()
+    earlier = page.locator("#earlier-cases li a")
+    assert earlier.count() >= 1
+    expect(page.get_by_role("heading").filter(has=page.locator("#case-number"))).to_contain_text("重复访")
+    page.shots.take(page, "case_page")
+
+    # accept and assign to 县住房和城乡建设局
+    do_move(page, "受理", "已受理")
+    do_move(page, "交办", "已交办",
+            fill=lambda: page.get_by_label("责任单位 *").select_option(label="县住房和城乡建设局"))
+    expect(page.locator("#case-facts")).to_contain_text("县住房和城乡建设局")
+    logout(page)
+
+    # ---- handler1 signs for it and asks for an extension ----------------------------------------
+    login(page, "handler1")
+    open_case(page, number)
+    page.locator("#case-moves").get_by_role("button", name="签收").click()
+    expect(page.locator("#case-status")).to_have_text("办理中")
+    expect(page.locator("#case-facts")).to_contain_text("刘强")
+    due_before = clock_due(page)
+
+    def extension():
+        page.get_by_label("延期天数 *").fill("15")
+        page.get_by_label("延期理由 *").fill("需委托第三方检测排水管网，无法在期限内办结。")
+        page.shots.take(page, "move_form")
+    do_move(page, "申请延期", "办理中", fill=extension)
+    expect(page.locator("#case-facts")).to_contain_text("需委托第三方检测排水管网")
+    assert clock_due(page) == due_before  # nothing moves before the leader approves
+    logout(page)
+
+    # ---- the leader approves the extension: the due date moves ----------------------------------
+    login(page, "leader")
+    open_case(page, number)
+    do_move(page, "审批延期", "办理中", submit="提交审批",
+            fill=lambda: page.get_by_label("批准", exact=True).check())
+    due_after = clock_due(page)
+    expected = due_before + timedelta(days=15)
+    assert expected.weekday() < 5  # no roll-over involved in this worked example
+    assert due_after == expected, (due_before, due_after)
+    logout(page)
+
+    # ---- handler1 replies ------------------------------------------------------------------------
+    login(page, "handler1")
+    open_case(page, number)
+
+    def reply():
+        page.get_by_label("答复意见 *").fill("经现场查看，车库排水泵损坏，已责令物业公司更换水泵并清理积水。")
+        expect(page.get_by_label("答复日期 *")).to_have_value("2026-11-20")
+        page.get_by_label("答复方式 *").select_option(label="当面")
+        page.get_by_label("信访人意见 *").select_option(label="同意")
+        page.get_by_label("送达回证 *").select_option(label="已签收")
+        page.get_by_label("办结报告", exact=True).fill("水泵已更换，积水已清理，信访人表示认可。")
+    do_move(page, "答复", "已答复", fill=reply)
+    expect(page.locator("#case-reply")).to_contain_text("车库排水泵损坏")
+    logout(page)
+
+    # ---- the clerk requests closure (checklist), the leader approves --------------------------------
+    login(page, "clerk")
+    open_case(page, number)
+
+    def close_request():
+        expect(page.locator("#close-checklist")).to_contain_text("均已记录")
+        expect(page.get_by_label("办结报告 *")).to_have_value("水泵已更换，积水已清理，信访人表示认可。")
+    do_move(page, "申请结案", "待结案审批", fill=close_request)
+    logout(page)
+
+    login(page, "leader")
+    open_case(page, number)
+    do_move(page, "审批结案", "已办结", submit="提交审批",
+            fill=lambda: page.get_by_label("同意结案").check())
+    expect(page.locator("#case-facts")).to_contain_text("审批：李建国")
+
+    # ---- the timeline shows every step, in order ---------------------------------------------------
+    titles = page.locator("#case-timeline li strong").all_inner_texts()
+    steps = [t for t in titles if t != "受理告知"]  # accepting with a notice date also records the notice
+    assert steps == ["登记", "受理", "交办", "签收", "申请延期", "批准延期", "答复", "申请结案", "批准结案"], titles
+    expect(page.locator("#case-status")).to_have_text("已办结")
+    page.shots.take(page, "case_closed")
