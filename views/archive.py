@@ -14,6 +14,7 @@ class ArchiveView(SecureModelView):
     column_choices = {"volume_type": list(VOLUME_TYPES.items()), "retention": list(RETENTION_PERIODS.items())}
     column_searchable_list = ("archive_number",)
     form_columns = ("location", "page_count", "catalogue")
+    list_template = "archive/list.html"
 
 
 def register(admin):

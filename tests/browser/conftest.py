@@ -108,22 +108,50 @@ class Shots:
         return path
 
 
-@pytest.fixture
-def page(browser, live_server, request):
+def _new_page(browser, live_server, name):
     context = browser.new_context(base_url=live_server.url, locale="zh-CN", accept_downloads=True,
                                   viewport={"width": 1400, "height": 900})
     pg = context.new_page()
     pg.set_default_timeout(10000)
-    pg.shots = Shots(request.node.name)
-    yield pg
+    pg.shots = Shots(name)
+    return context, pg
+
+
+def _close(request, context, pg, label="failure"):
     rep = getattr(request.node, "rep_call", None)
     if rep is not None and rep.failed:
         try:
-            path = pg.shots.take(pg, "failure", force=True)
+            path = pg.shots.take(pg, label, force=True)
             print(f"\n失败截图：{path}")
         except Exception:  # the browser may already be gone
             pass
     context.close()
+
+
+@pytest.fixture
+def page(browser, live_server, request):
+    context, pg = _new_page(browser, live_server, request.node.name)
+    yield pg
+    _close(request, context, pg)
+
+
+@pytest.fixture
+def desk(browser, live_server, request):
+    """desk("handler1"): that user's own browser (a separate context, logged in once), as when
+    the clerk, the handler and the leader each work at their own computer. Saves the password
+    hashing of a login per role switch."""
+    desks = {}
+
+    def open_desk(username):
+        if username not in desks:
+            context, pg = _new_page(browser, live_server, f"{request.node.name}__{username}")
+            login(pg, username)
+            desks[username] = (context, pg)
+        return desks[username][1]
+
+    yield open_desk
+    for username, (context, pg) in desks.items():
+        _close(request, context, pg, f"failure_{username}")
 
 
 def id_number(first17):
@@ -160,8 +188,57 @@ def login(page, username, password=DEMO_PASSWORD):
     page.fill("#password", password)
     page.click("button[type=submit]")
     page.wait_for_load_state()
+    if password == DEMO_PASSWORD:  # a login meant to succeed lands on the dashboard
+        from playwright.sync_api import expect
+
+        expect(page.locator("#logout-link")).to_be_visible()
 
 
 def logout(page):
     page.click("#logout-link")
     page.wait_for_url("**/login")
+
+
+def fill_registration(page, *, channel="来访", purpose="申诉求决类", category="城乡建设", summary,
+                      demands="要求依法处理。", place="城关镇东关社区", petitioners=()):
+    """Open 登记信访事项 from the menu and fill it; petitioners are dicts with name, id_number,
+    phone (optional), one per row. Does not submit."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="登记信访事项").first.click()
+    expect(page.get_by_role("heading", name="登记信访事项")).to_be_visible()
+    page.get_by_label("信访形式").select_option(label=channel)
+    page.get_by_label("信访事项类别").select_option(label=purpose)
+    page.get_by_label("问题分类").select_option(label=category)
+    page.get_by_label("问题属地（事发地）").fill(place)
+    page.get_by_label("内容摘要").fill(summary)
+    page.get_by_label("诉求").fill(demands)
+    rows = page.locator("table[data-group=petitioners] tbody tr")
+    for i, person in enumerate(petitioners):
+        row = rows.nth(i)
+        for key, value in person.items():
+            row.locator(f"input[name$='-{key}']").fill(value)
+    return rows
+
+
+def register_case(page, **kw):
+    """Register a case through the form and return its number (from the success message)."""
+    from playwright.sync_api import expect
+
+    fill_registration(page, **kw)
+    page.get_by_role("button", name="登记", exact=True).click()
+    message = page.locator(".alert-success").filter(has_text="已登记，编号")
+    expect(message).to_be_visible()
+    number = re.search(r"编号 (\S+)（查询码", message.inner_text()).group(1)
+    expect_case_page(page, number)
+    return number
+
+
+def list_count(page):
+    """The number of rows the case list says it has: “列表 (300)”."""
+    from playwright.sync_api import expect
+
+    tab = page.locator(".nav-link.active").filter(has_text="列表")
+    expect(tab).to_be_visible()
+    m = re.search(r"\((\d+)\)", tab.inner_text())
+    return int(m.group(1)) if m else 0

@@ -43,7 +43,7 @@ def do_move(page, button, status_after, fill=None, submit=None):
     assert f"（当前状态：{status_after}）" in flash_text(page)
 
 
-def test_office_main_day(page, live_server):
+def test_office_main_day(page, desk, live_server):
     known_name, known_id, known_cases = known_petitioner(live_server)
     assert known_cases >= 1
 
@@ -79,6 +79,7 @@ def test_office_main_day(page, live_server):
     number = re.search(r"编号 (\S+)（查询码", message.inner_text()).group(1)
     assert re.fullmatch(r"2026-\d{6}", number), number
     expect_case_page(page, number)
+    case_url = page.url
     expect(page.locator("#case-status")).to_have_text("待受理")
     parties = page.locator("#case-parties")
     expect(parties).to_contain_text(known_name)
@@ -95,69 +96,65 @@ def test_office_main_day(page, live_server):
             fill=lambda: page.get_by_label("责任单位 *").select_option(label="县住房和城乡建设局"))
     expect(page.locator("#case-facts")).to_contain_text("县住房和城乡建设局")
     logout(page)
+    page.goto(f"/admin/case/")
+    expect(page).to_have_url(re.compile(r"/login"))  # logged out means logged out
+
+    # From here each person works at their own desk (own browser, logged in once).
+    handler, leader, clerk = desk("handler1"), desk("leader"), desk("clerk")
 
     # ---- handler1 signs for it and asks for an extension ----------------------------------------
-    login(page, "handler1")
-    open_case(page, number)
-    page.locator("#case-moves").get_by_role("button", name="签收").click()
-    expect(page.locator("#case-status")).to_have_text("办理中")
-    expect(page.locator("#case-facts")).to_contain_text("刘强")
-    due_before = clock_due(page)
+    open_case(handler, number)
+    handler.locator("#case-moves").get_by_role("button", name="签收").click()
+    expect(handler.locator("#case-status")).to_have_text("办理中")
+    expect(handler.locator("#case-facts")).to_contain_text("刘强")
+    due_before = clock_due(handler)
 
     def extension():
-        page.get_by_label("延期天数 *").fill("15")
-        page.get_by_label("延期理由 *").fill("需委托第三方检测排水管网，无法在期限内办结。")
-        page.shots.take(page, "move_form")
-    do_move(page, "申请延期", "办理中", fill=extension)
-    expect(page.locator("#case-facts")).to_contain_text("需委托第三方检测排水管网")
-    assert clock_due(page) == due_before  # nothing moves before the leader approves
-    logout(page)
+        handler.get_by_label("延期天数 *").fill("15")
+        handler.get_by_label("延期理由 *").fill("需委托第三方检测排水管网，无法在期限内办结。")
+        handler.shots.take(handler, "move_form")
+    do_move(handler, "申请延期", "办理中", fill=extension)
+    expect(handler.locator("#case-facts")).to_contain_text("需委托第三方检测排水管网")
+    assert clock_due(handler) == due_before  # nothing moves before the leader approves
 
     # ---- the leader approves the extension: the due date moves ----------------------------------
-    login(page, "leader")
-    open_case(page, number)
-    do_move(page, "审批延期", "办理中", submit="提交审批",
-            fill=lambda: page.get_by_label("批准", exact=True).check())
-    due_after = clock_due(page)
+    open_case(leader, number)
+    do_move(leader, "审批延期", "办理中", submit="提交审批",
+            fill=lambda: leader.get_by_label("批准", exact=True).check())
+    due_after = clock_due(leader)
     expected = due_before + timedelta(days=15)
     assert expected.weekday() < 5  # no roll-over involved in this worked example
     assert due_after == expected, (due_before, due_after)
-    logout(page)
 
-    # ---- handler1 replies ------------------------------------------------------------------------
-    login(page, "handler1")
-    open_case(page, number)
+    # ---- handler1 replies (reopening the case from the address bar) --------------------------------
+    handler.goto(case_url)
 
     def reply():
-        page.get_by_label("答复意见 *").fill("经现场查看，车库排水泵损坏，已责令物业公司更换水泵并清理积水。")
-        expect(page.get_by_label("答复日期 *")).to_have_value("2026-11-20")
-        page.get_by_label("答复方式 *").select_option(label="当面")
-        page.get_by_label("信访人意见 *").select_option(label="同意")
-        page.get_by_label("送达回证 *").select_option(label="已签收")
-        page.get_by_label("办结报告", exact=True).fill("水泵已更换，积水已清理，信访人表示认可。")
-    do_move(page, "答复", "已答复", fill=reply)
-    expect(page.locator("#case-reply")).to_contain_text("车库排水泵损坏")
-    logout(page)
+        handler.get_by_label("答复意见 *").fill("经现场查看，车库排水泵损坏，已责令物业公司更换水泵并清理积水。")
+        expect(handler.get_by_label("答复日期 *")).to_have_value("2026-11-20")
+        handler.get_by_label("答复方式 *").select_option(label="当面")
+        handler.get_by_label("信访人意见 *").select_option(label="同意")
+        handler.get_by_label("送达回证 *").select_option(label="已签收")
+        handler.get_by_label("办结报告", exact=True).fill("水泵已更换，积水已清理，信访人表示认可。")
+    do_move(handler, "答复", "已答复", fill=reply)
+    expect(handler.locator("#case-reply")).to_contain_text("车库排水泵损坏")
 
     # ---- the clerk requests closure (checklist), the leader approves --------------------------------
-    login(page, "clerk")
-    open_case(page, number)
+    open_case(clerk, number)
 
     def close_request():
-        expect(page.locator("#close-checklist")).to_contain_text("均已记录")
-        expect(page.get_by_label("办结报告 *")).to_have_value("水泵已更换，积水已清理，信访人表示认可。")
-    do_move(page, "申请结案", "待结案审批", fill=close_request)
-    logout(page)
+        expect(clerk.locator("#close-checklist")).to_contain_text("均已记录")
+        expect(clerk.get_by_label("办结报告 *")).to_have_value("水泵已更换，积水已清理，信访人表示认可。")
+    do_move(clerk, "申请结案", "待结案审批", fill=close_request)
 
-    login(page, "leader")
-    open_case(page, number)
-    do_move(page, "审批结案", "已办结", submit="提交审批",
-            fill=lambda: page.get_by_label("同意结案").check())
-    expect(page.locator("#case-facts")).to_contain_text("审批：李建国")
+    leader.goto(case_url)
+    do_move(leader, "审批结案", "已办结", submit="提交审批",
+            fill=lambda: leader.get_by_label("同意结案").check())
+    expect(leader.locator("#case-facts")).to_contain_text("审批：李建国")
 
     # ---- the timeline shows every step, in order ---------------------------------------------------
-    titles = page.locator("#case-timeline li strong").all_inner_texts()
+    titles = leader.locator("#case-timeline li strong").all_inner_texts()
     steps = [t for t in titles if t != "受理告知"]  # accepting with a notice date also records the notice
     assert steps == ["登记", "受理", "交办", "签收", "申请延期", "批准延期", "答复", "申请结案", "批准结案"], titles
-    expect(page.locator("#case-status")).to_have_text("已办结")
-    page.shots.take(page, "case_closed")
+    expect(leader.locator("#case-status")).to_have_text("已办结")
+    leader.shots.take(leader, "case_closed")
