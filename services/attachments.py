@@ -21,6 +21,7 @@ MSG_NO_FILE = "请选择要上传的文件。"
 MSG_BAD_TYPE = "不支持该文件类型，请上传 PDF、图片、Word/Excel 文档、音频或压缩包。"
 MSG_EMPTY = "上传的文件是空的。"
 MSG_KIND = "请选择附件类型。"
+MSG_VOIDED = "已作废的信访事项不能再上传附件。"
 MSG_ARCHIVED = "已归档的信访事项不能再上传附件。"
 MSG_NOT_ALLOWED = "您无权为该信访事项上传附件。"
 
@@ -79,6 +80,8 @@ def save(session, actor, case, file_storage, kind="other", *, check=True, note="
         raise ServiceError(MSG_NOT_ALLOWED)
     if case.status == "archived":
         raise ServiceError(MSG_ARCHIVED)
+    if case.status == "voided":
+        raise ServiceError(MSG_VOIDED)
     msg = check_upload(file_storage)
     if msg:
         raise ServiceError(msg, field="file")

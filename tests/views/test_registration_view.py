@@ -302,3 +302,13 @@ def test_upload_refused_for_archived_case_and_for_leaders(make_client):
     assert code in (403, 404)
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(Attachment)) == before
+
+
+def test_upload_refused_for_voided_case(make_client):
+    voided = _case_in("voided")
+    before = db.session.scalar(select(func.count()).select_from(Attachment))
+    c = make_client("clerk")
+    c.post(f"/admin/attachment/upload/{voided.id}",
+           data={"kind": "other", "file": (io.BytesIO(b"x"), "a.pdf")}, content_type="multipart/form-data")
+    assert "已作废的信访事项不能再上传附件。" in page_text(c.get(f"/admin/case/details/?id={voided.id}"))
+    assert db.session.scalar(select(func.count()).select_from(Attachment)) == before
