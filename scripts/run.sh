@@ -7,9 +7,10 @@ export FLASK_APP=app
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-holidays >/dev/null
 .venv/bin/flask seed-demo --if-empty
-cat <<'MSG'
+PORT=${PORT:-5000}
+cat <<MSG
 
-信访事项管理台已启动： http://127.0.0.1:5000
+信访事项管理台已启动： http://127.0.0.1:$PORT
 演示账号（密码均为 demo1234）：
   admin      系统管理员
   clerk      信访办登记员
@@ -17,6 +18,8 @@ cat <<'MSG'
   archivist  档案员
   handler1   承办人（县住房和城乡建设局）
   handler2   承办人（县人力资源和社会保障局）
+  handler3   承办人（县纪委监委）
+  leader2    领导（县长）   leader3  领导（县信访局局长）
 按 Ctrl+C 停止。
 MSG
-exec .venv/bin/flask run --host 127.0.0.1 --port "${PORT:-5000}"
+exec .venv/bin/flask run --host 127.0.0.1 --port "$PORT"

@@ -503,3 +503,32 @@ def party_numbers(user, party):
     if is_office_staff(user):
         return party.id_number or "", party.phone or ""
     return mask_id(party.id_number), mask_phone(party.phone)
+
+
+# ---- archive loans (借阅) ---------------------------------------------------------------------------
+
+def _record_in_reach(session, user, record):
+    if record is None or getattr(record, "id", None) is None:
+        return False
+    return session.execute(select(ArchiveRecord.id).where(
+        ArchiveRecord.id == record.id, scope_filter(session, user, ArchiveRecord))).first() is not None
+
+
+def may_request_loan(session, user, record=None):
+    """Whoever has the archive screen may ask to borrow a file in their reach."""
+    if not may_view(user, "archive", R):
+        return False
+    return record is None or _record_in_reach(session, user, record)
+
+
+def may_decide_loan(session, user, loan=None):
+    """A leader approves or denies a loan of a file in their reach (not their own request:
+    that is the workflow's check, so the leader gets a message rather than a closed door)."""
+    if _role(user) not in MOVE_ROLES["loan_decide"] or not may_view(user, "loan", E):
+        return False
+    return loan is None or _record_in_reach(session, user, loan.record)
+
+
+def may_return_loan(session, user, loan=None):
+    """The archivist records a file back."""
+    return _role(user) in MOVE_ROLES["loan_return"] and may_view(user, "loan", E)

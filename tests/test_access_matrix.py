@@ -105,6 +105,11 @@ MATRIX = {
     "package.ledger_view": E(STAFF),
     "my_packages.index": E(STAFF),
     **doors("archive", read=ARCHIVE_READERS, edit=ARCHIVIST),  # filing is the workflow's archive move
+    "archive.request_loan_view": E(ARCHIVE_READERS, args=lambda w, role: {"id": w.sample("archive", role)[0]}),
+    **doors("loan", read=ARCHIVE_READERS),  # 借阅登记: requests on the archive page, moves below
+    "loan.approve_view": E(LEADER),
+    "loan.deny_view": E(LEADER),
+    "loan.return_view": E(ARCHIVIST),
     "statistics.index": E(STAFF),
     "statistics.export": E(STAFF),
     "overdue.index": E(STAFF),

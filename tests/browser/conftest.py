@@ -92,6 +92,12 @@ def pytest_runtest_makereport(item, call):
     setattr(item, "rep_" + rep.when, rep)
 
 
+CHARTS_SETTLED = """() => {
+  if (typeof Chart === 'undefined' || !Chart.animator) { return true; }
+  return Object.values(Chart.instances || {}).every(c => !Chart.animator.running(c));
+}"""
+
+
 class Shots:
     """Saves screenshots on failure, and of every named page when XF_SCREENSHOTS=1."""
 
@@ -104,7 +110,9 @@ class Shots:
             return None
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         path = ARTIFACTS / f"{self.name}__{label}.png"
-        page.screenshot(path=str(path), full_page=True)
+        if not force:  # let Chart.js finish drawing, or the bars are caught half-grown
+            page.wait_for_function(CHARTS_SETTLED)
+        page.screenshot(path=str(path), full_page=True, animations="disabled")
         return path
 
 

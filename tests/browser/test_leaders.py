@@ -39,14 +39,17 @@ def test_clerk_generates_publishes_and_exports_next_months_rota(page, tmp_path):
     made = int(message.inner_text().split("接待安排")[1].split("条")[0])
     # Tuesdays and Thursdays of December 2026 (no statutory holiday in that month)
     expected_days = [d for d in (date(2026, 12, n) for n in range(1, 32)) if d.weekday() in (1, 3)]
-    assert made == len(expected_days) == 9
+    assert made == len(expected_days) == 10
     entries = page.locator("#rota-calendar .rota-entry")
     expect(entries).to_have_count(made)
     assert sorted(entries.evaluate_all("els => els.map(e => e.dataset.day)")) == [d.isoformat() for d in expected_days]
     expect(page.locator("#rota-calendar")).to_contain_text("县信访局一楼接待大厅")
-    # leaders in turn by rank order: 县长, 副县长, 局长, ...
-    first_three = [entries.nth(i).get_by_role("link").inner_text() for i in range(3)]
-    assert [t.split()[-1] for t in first_three] == ["张明远", "李建国", "陈海峰"] or len(set(t.split()[-1] for t in first_three)) == 3, first_three
+    # leaders in turn by rank order (县长, 副县长, 局长), carrying on from last month's turn
+    by_day = sorted(entries.evaluate_all(
+        "els => els.map(e => [e.dataset.day, e.querySelector('a').textContent.trim()])"))
+    names = [text.split()[-1] for _day, text in by_day]
+    turn = ["张明远", "李建国", "陈海峰"]
+    assert all(turn[(turn.index(a) + 1) % 3] == b for a, b in zip(names, names[1:])), names
 
     publish = page.get_by_role("button", name="公示本月安排")
     expect(publish).to_contain_text(f"（{made}条未公示）")

@@ -1,0 +1,226 @@
+"""Archive files (一案一档) after filing: viewing, metadata, loans (借阅).
+
+Filing itself (closed -> archived, creating the ArchiveRecord) is the workflow's "archive" move.
+Here: every opening of a record is recorded; a loan is requested by anyone with the archive
+screen, approved or denied by a leader, and its return recorded by the archivist. A file is lent
+to one borrower at a time. Functions take the session and the acting user explicitly; the caller
+commits. A refusal raises services.ServiceError / ValidationFailed and changes nothing.
+"""
+import re
+from datetime import date, timedelta
+
+from sqlalchemy import and_, select
+
+from models import ArchiveLoan, ArchiveRecord
+from models.base import utcnow
+from models.enums import LOAN_STATUSES
+from services import ServiceError, ValidationFailed, access, audit
+from services.clock import fmt_date, local
+from services.clock import today as office_today
+
+MAX_LOAN_DAYS = 30
+ACTIVE_LOAN_STATUSES = ("requested", "approved")
+ALREADY_LENT = "该档案已借出，归还后才能再借"
+AUDIT_ACTIONS = {
+    "archive_view": "查阅档案", "archive_edit": "修改档案信息", "loan_request": "申请借阅",
+    "loan_approve": "批准借阅", "loan_deny": "不批准借阅", "loan_return": "登记归还",
+}
+
+
+# ---- reading -------------------------------------------------------------------------------------
+
+_ITEM_NUMBER = re.compile(r"^\s*\d+\s*[.、．)）]\s*")
+
+
+def catalogue_items(record):
+    """卷内目录 as a list of items (one per non-empty line; a typed "1." is dropped: the page numbers them)."""
+    items = (_ITEM_NUMBER.sub("", line).strip() for line in (record.catalogue or "").splitlines())
+    return [item for item in items if item]
+
+
+def record_view(session, actor, record, ip=None):
+    """Every opening of an archive record is recorded (domain: 'every access is recorded')."""
+    return audit.record(session, actor, "archive_view", detail=f"档号 {record.archive_number}", ip=ip)
+
+
+def record_edit(session, actor, record, ip=None):
+    return audit.record(session, actor, "archive_edit",
+                        detail=f"档号 {record.archive_number}；存放位置 {record.location}；页数 {record.page_count}",
+                        ip=ip)
+
+
+def check_metadata(location, page_count):
+    """Location / page count / catalogue are the archivist's to keep; returns {field: [message]}."""
+    errors = {}
+    if location is not None and len(location) > 100:
+        errors["location"] = ["存放位置不能超过100个字。"]
+    if page_count is None:
+        errors["page_count"] = ["请填写页数。"]
+    elif page_count < 0:
+        errors["page_count"] = ["页数不能为负数。"]
+    elif page_count > 100000:
+        errors["page_count"] = ["页数过大，请核对。"]
+    return errors
+
+
+# ---- loan state -----------------------------------------------------------------------------------
+
+def is_overdue(loan, today=None):
+    """Lent out (approved, not returned) and the due-back date has passed."""
+    today = today or office_today()
+    return loan.status == "approved" and loan.returned_on is None \
+        and loan.due_back is not None and loan.due_back < today
+
+
+def overdue_clause(today=None):
+    """SQL twin of is_overdue."""
+    today = today or office_today()
+    return and_(ArchiveLoan.status == "approved", ArchiveLoan.returned_on.is_(None),
+                ArchiveLoan.due_back < today)
+
+
+def active_loan(session, record):
+    """The pending or lent-out loan of this record, if any."""
+    return session.execute(select(ArchiveLoan).where(
+        ArchiveLoan.record_id == record.id, ArchiveLoan.status.in_(ACTIVE_LOAN_STATUSES))
+        .order_by(ArchiveLoan.id.desc())).scalars().first()
+
+
+def loan_state(loan, today=None):
+    """(css kind, Chinese label) for a loan's status badge; overdue wins over 已借出."""
+    if is_overdue(loan, today):
+        days = ((today or office_today()) - loan.due_back).days
+        return "overdue", f"逾期{days}天"
+    kind = {"requested": "due_soon", "approved": "info", "denied": "secondary", "returned": "ok"}
+    return kind.get(loan.status, "secondary"), LOAN_STATUSES.get(loan.status, loan.status)
+
+
+def record_loan_state(record, today=None):
+    """The badge of a record on the archive list: its active loan, or None (在库)."""
+    active = [ln for ln in record.loans if ln.status in ACTIVE_LOAN_STATUSES]
+    return loan_state(active[-1], today) if active else None
+
+
+def max_due_back(today=None):
+    return (today or office_today()) + timedelta(days=MAX_LOAN_DAYS)
+
+
+# ---- loan moves -----------------------------------------------------------------------------------
+
+def _as_date(value):
+    """(date or None, bad) from a date or an ISO string."""
+    if value is None or isinstance(value, date):
+        return value, False
+    text = str(value).strip()
+    if not text:
+        return None, False
+    try:
+        return date.fromisoformat(text), False
+    except ValueError:
+        return None, True
+
+
+def _detail(loan, extra=""):
+    rec = loan.record
+    who = loan.borrower.full_name if loan.borrower is not None else ""
+    text = f"档号 {rec.archive_number}；借阅人 {who}；应还日期 {fmt_date(loan.due_back)}"
+    return text + (f"；{extra}" if extra else "")
+
+
+def request_loan(session, actor, record, purpose, due_back, ip=None):
+    """A loan request (待审批). Refused while the file is lent out or has a pending request."""
+    if not access.may_request_loan(session, actor, record):
+        raise ServiceError("您无权借阅该档案。")
+    if active_loan(session, record) is not None:
+        raise ServiceError(ALREADY_LENT)
+    today = office_today()
+    errors = {}
+    purpose = (purpose or "").strip()
+    if not purpose:
+        errors["purpose"] = ["请填写借阅用途。"]
+    elif len(purpose) > 200:
+        errors["purpose"] = ["借阅用途不能超过200个字。"]
+    due, bad = _as_date(due_back)
+    if bad:
+        errors["due_back"] = ["应还日期不是有效日期。"]
+    elif due is None:
+        errors["due_back"] = ["请填写应还日期。"]
+    elif due < today:
+        errors["due_back"] = ["应还日期不能早于今天。"]
+    elif due > max_due_back(today):
+        errors["due_back"] = [f"借阅期限最长{MAX_LOAN_DAYS}天，应还日期不能晚于{fmt_date(max_due_back(today))}。"]
+    if errors:
+        raise ValidationFailed(errors)
+    loan = ArchiveLoan(record=record, borrower_id=actor.id, purpose=purpose, due_back=due,
+                       status="requested", requested_at=utcnow())
+    session.add(loan)
+    session.flush()
+    audit.record(session, actor, "loan_request", detail=_detail(loan, f"用途 {purpose}"), ip=ip)
+    return loan
+
+
+def _decide(session, actor, loan, approve, ip=None):
+    if not access.may_decide_loan(session, actor, loan):
+        raise ServiceError("只有领导可以审批借阅申请。")
+    if loan.status != "requested":
+        raise ServiceError(f"该借阅申请状态为“{LOAN_STATUSES.get(loan.status, loan.status)}”，无需审批。")
+    if loan.borrower_id == actor.id:
+        raise ServiceError("不能审批本人的借阅申请，请由其他领导审批。")
+    if approve:
+        if loan.due_back is not None and loan.due_back < office_today():
+            raise ServiceError("申请的应还日期已过，不能批准，请借阅人重新申请。")
+        if session.execute(select(ArchiveLoan.id).where(
+                ArchiveLoan.record_id == loan.record_id, ArchiveLoan.status == "approved")).first():
+            raise ServiceError(ALREADY_LENT)
+    loan.status = "approved" if approve else "denied"
+    loan.approved_by_id = actor.id
+    loan.approved_at = utcnow()
+    session.flush()
+    audit.record(session, actor, "loan_approve" if approve else "loan_deny", detail=_detail(loan), ip=ip)
+    return loan
+
+
+def approve_loan(session, actor, loan, ip=None):
+    """Leader approves: the file is lent out (已借出)."""
+    return _decide(session, actor, loan, True, ip)
+
+
+def deny_loan(session, actor, loan, ip=None):
+    """Leader denies (未批准); the file may be requested again."""
+    return _decide(session, actor, loan, False, ip)
+
+
+def return_loan(session, actor, loan, returned_on=None, ip=None):
+    """The archivist records the file back (已归还). returned_on defaults to today."""
+    if not access.may_return_loan(session, actor, loan):
+        raise ServiceError("只有档案员可以登记归还。")
+    if loan.status != "approved":
+        raise ServiceError(f"该借阅状态为“{LOAN_STATUSES.get(loan.status, loan.status)}”，不能登记归还。")
+    today = office_today()
+    on, bad = _as_date(returned_on)
+    if bad:
+        raise ValidationFailed({"returned_on": ["归还日期不是有效日期。"]})
+    on = on or today
+    if on > today:
+        raise ValidationFailed({"returned_on": ["归还日期不能晚于今天。"]})
+    lent_on = min(local(loan.approved_at).date(), today) if loan.approved_at else None
+    if lent_on is not None and on < lent_on:
+        raise ValidationFailed({"returned_on": [f"归还日期不能早于批准借出日期（{fmt_date(lent_on)}）。"]})
+    loan.returned_on = on
+    loan.status = "returned"
+    session.flush()
+    late = f"逾期{(on - loan.due_back).days}天归还" if loan.due_back and on > loan.due_back else ""
+    audit.record(session, actor, "loan_return", detail=_detail(loan, f"归还日期 {fmt_date(on)}"
+                                                                     + (f"；{late}" if late else "")), ip=ip)
+    return loan
+
+
+def pending_for(session, user):
+    """Loan requests waiting for this leader's decision (in reach, not their own)."""
+    if not access.may_decide_loan(session, user):
+        return []
+    return list(session.execute(
+        select(ArchiveLoan).join(ArchiveRecord, ArchiveRecord.id == ArchiveLoan.record_id)
+        .where(ArchiveLoan.status == "requested", ArchiveLoan.borrower_id != user.id,
+               access.scope_filter(session, user, ArchiveRecord))
+        .order_by(ArchiveLoan.requested_at)).scalars())
