@@ -57,6 +57,14 @@ def test_clerk_generates_publishes_and_exports_next_months_rota(page, tmp_path):
     expect(page.locator(".alert-success").filter(has_text="接待安排已公示")).to_be_visible()
     expect(page.get_by_role("button", name="公示本月安排")).not_to_contain_text("未公示")
 
+    # the printable 公示 page opens in its own tab
+    with page.expect_popup() as popup:
+        page.get_by_role("link", name="打印公示页").click()
+    printed = popup.value
+    expect(printed.locator("#print-title")).to_have_text(f"{OFFICE}2026年12月领导接待日安排表")
+    expect(printed.locator("#rota-table tbody tr")).to_have_count(made)
+    printed.close()
+
     with page.expect_download() as info:
         page.get_by_role("link", name="导出Excel").click()
     path = tmp_path / info.value.suggested_filename

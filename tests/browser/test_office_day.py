@@ -24,10 +24,10 @@ def known_petitioner(live_server):
 
 def clock_due(page, name="办理期限"):
     """The due date of one clock in the case page's 期限 table."""
-    row = page.locator("#case-clocks tr").filter(has=page.get_by_role("rowheader", name=name, exact=True))
-    if row.count() == 0:  # th without scope: match by text
-        row = page.locator("#case-clocks tr").filter(has_text=name)
-    text = row.first.locator("td").first.inner_text().strip()
+    row = page.locator("#case-clocks tr").filter(
+        has=page.locator("th", has_text=re.compile(rf"^\s*{name}\s*$")))
+    expect(row).to_have_count(1)
+    text = row.locator("td").first.inner_text().strip()
     return date.fromisoformat(text)
 
 
@@ -35,7 +35,7 @@ def do_move(page, button, status_after, fill=None, submit=None):
     """Click a move button on the case page, fill its form, submit, and land back on the case page
     with the success message and the new status."""
     page.locator("#case-moves").get_by_role("link", name=button, exact=True).click()
-    expect(page.get_by_role("heading", level=4).filter(has_text=f"信访事项 ")).to_contain_text(button)
+    expect(page.locator("h4").filter(has=page.locator("small", has_text="信访事项"))).to_contain_text(button)
     if fill:
         fill()
     page.get_by_role("button", name=submit or f"确定{button}").click()
@@ -125,6 +125,8 @@ def test_office_main_day(page, desk, live_server):
     expected = due_before + timedelta(days=15)
     assert expected.weekday() < 5  # no roll-over involved in this worked example
     assert due_after == expected, (due_before, due_after)
+    assert clock_due(leader, "原办理期限（延期前）") == due_before
+    expect(leader.locator("#case-facts")).to_contain_text("已批准：15天")
 
     # ---- handler1 replies (reopening the case from the address bar) --------------------------------
     handler.goto(case_url)
