@@ -22,8 +22,8 @@ def test_clerk_generates_publishes_and_exports_next_months_rota(page, tmp_path):
     page.get_by_role("link", name="按规则生成排班").click()
     form = page.locator("#generate-form")
     expect(form.locator("input[name=month]")).to_have_value("2026-12")  # next month by default
-    form.locator("select[name=slot]").select_option(label="上午")
-    form.locator("input[name=place]").fill("县信访局一楼接待大厅")
+    form.get_by_label("时段").select_option(label="上午")
+    form.get_by_label("接待地点").fill("县信访局一楼接待大厅")
     expect(page.get_by_label("周二")).to_be_checked()  # the usual pattern: every Tuesday
     page.get_by_label("周四").check()
     for leader in ("李建国", "张明远", "陈海峰"):
@@ -95,18 +95,18 @@ def test_clerk_proposes_a_package_and_the_leader_accepts_it(page, desk, live_ser
     expect(page.locator("#package-cases")).to_contain_text(case.number)
 
     form = page.locator("#propose-form")
-    form.locator("input[name=title]").fill("浏览器测试包案：小区排水问题")
+    form.get_by_label("包案事项名称（可留空自动生成）").fill("浏览器测试包案：小区排水问题")
     # 四明确 left incomplete first: refused, naming what is missing
-    form.locator("select[name=leader_id]").select_option(label="李建国（副县长）")
-    form.locator("textarea[name=plan]").fill("一、约谈开发商；二、组织专家论证排水改造方案；三、限期完成改造。")
+    form.get_by_label("包案领导 *").select_option(label="李建国（副县长）")
+    form.get_by_label("化解方案 *").fill("一、约谈开发商；二、组织专家论证排水改造方案；三、限期完成改造。")
     page.get_by_role("button", name="提出包案").click()
     expect(page.locator("#propose-form .field-error").first).to_be_visible()
     errors = " ".join(page.locator("#propose-form .field-error").all_inner_texts())
     assert "责任人" in errors and "期限" in errors, errors
 
-    form.locator("select[name=department_id]").select_option(label="县住房和城乡建设局")
-    form.locator("input[name=responsible_person]").fill("刘强")
-    form.locator("input[name=deadline]").fill("2026-12-31")
+    form.get_by_label("责任单位 *").select_option(label="县住房和城乡建设局")
+    form.get_by_label("责任人 *").fill("刘强")
+    form.get_by_label("办结期限 *").fill("2026-12-31")
     page.get_by_role("button", name="提出包案").click()
     expect(page.locator(".alert-success")).to_contain_text("待李建国确认")
     expect(page.locator("#package-status")).to_have_text("待领导确认")
