@@ -343,7 +343,7 @@ MOVE_ROLES = {
     "package_decide": {LEADER},
     "package_progress": {CLERK, LEADER, HANDLER},
     "package_finish": {LEADER},
-    "loan_request": {CLERK, HANDLER, LEADER, ARCHIVIST},
+    "loan_request": {ADMIN, CLERK, LEADER, ARCHIVIST},
     "loan_decide": {LEADER},
     "loan_return": {ARCHIVIST},
 }
@@ -522,8 +522,8 @@ def may_request_loan(session, user, record=None):
 
 
 def may_decide_loan(session, user, loan=None):
-    """A leader approves or denies a loan of a file in their reach (not their own request:
-    that is the workflow's check, so the leader gets a message rather than a closed door)."""
+    """A leader approves or denies a loan of a file in their reach. (Not their own request:
+    services/archive.py refuses that with a message rather than a closed door.)"""
     if _role(user) not in MOVE_ROLES["loan_decide"] or not may_view(user, "loan", E):
         return False
     return loan is None or _record_in_reach(session, user, loan.record)

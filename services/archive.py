@@ -21,10 +21,7 @@ from services.clock import today as office_today
 MAX_LOAN_DAYS = 30
 ACTIVE_LOAN_STATUSES = ("requested", "approved")
 ALREADY_LENT = "该档案已借出，归还后才能再借"
-AUDIT_ACTIONS = {
-    "archive_view": "查阅档案", "archive_edit": "修改档案信息", "loan_request": "申请借阅",
-    "loan_approve": "批准借阅", "loan_deny": "不批准借阅", "loan_return": "登记归还",
-}
+AUDIT_ACTIONS = {k: v for k, v in audit.ACTIONS.items() if k.startswith(("archive_", "loan_"))}
 
 
 # ---- reading -------------------------------------------------------------------------------------

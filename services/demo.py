@@ -902,7 +902,7 @@ class _Builder:
             case.signed_on, case.status = d["signed"], "handling"
             case.handler_id = handler.id if handler else None
             self.event(case, "sign_for", d["signed"], worker, "assigned", "handling",
-                       to_department_id=dept.id, note="已签收，安排专人调查核实。" + office_note)
+                       from_department_id=dept.id, to_department_id=dept.id, note="已签收，安排专人调查核实。" + office_note)
             if st == "handling":
                 self.open_clock(plan, approver)
                 return

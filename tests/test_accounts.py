@@ -200,3 +200,9 @@ def test_admin_deactivates_unlocks_and_cannot_lock_out_self(app):
     db.session.expire_all()
     assert db.session.get(User, admin.id).active is True
     assert {"user_change", "unlock"} <= set(_actions("root1"))
+
+
+def test_audit_page_shows_actions_in_chinese(make_client):
+    make_client("clerk")  # a successful login is recorded
+    body = make_client("admin").get("/admin/audit/").get_data(as_text=True)
+    assert "登录" in body and ">login<" not in body

@@ -6,6 +6,7 @@ from wtforms.validators import Length, Optional, ValidationError
 
 from models import AuditLog, Department, User, db
 from services import audit, auth
+from services.clock import fmt_dt
 from models.enums import DEPT_KINDS, ROLES
 from views.base import SecureModelView
 
@@ -78,7 +79,9 @@ class AuditView(SecureModelView):
     column_labels = {"at": "时间", "username": "用户", "action": "操作", "detail": "内容",
                      "row_count": "行数", "ip": "IP"}
     column_default_sort = ("at", True)
-    column_filters = ("action", "username")
+    column_filters = ("action", "username", "at")
+    column_choices = {"action": list(audit.ACTIONS.items())}
+    column_formatters = {"at": lambda v, c, m, n: fmt_dt(m.at)}
 
 
 def register(admin):
