@@ -5,6 +5,10 @@ from models import db
 from models.base import utcnow
 from models.enums import DEPT_KINDS, ROLES
 
+# werkzeug's default (scrypt). The test suite lowers it so thousands of logins stay fast;
+# stored hashes name their own method, so verification follows whatever was stored.
+PASSWORD_METHOD = "scrypt"
+
 
 class Department(db.Model):
     __tablename__ = "department"
@@ -63,7 +67,7 @@ class User(db.Model):
         return str(self.id)
 
     def set_password(self, raw):
-        self.password_hash = generate_password_hash(raw)
+        self.password_hash = generate_password_hash(raw, method=PASSWORD_METHOD)
 
     def check_password(self, raw):
         return check_password_hash(self.password_hash, raw)

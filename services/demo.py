@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from werkzeug.security import generate_password_hash
 
+import models.org as org_models
+
 from models import (ArchiveRecord, CaseAssist, CaseEvent, Department, Holiday, PackageAssignment,
                     PackageProgress, Party, ReceptionEvent, ReceptionSchedule, Setting, User)
 from services import clock, deadlines, settings
@@ -438,7 +440,7 @@ class _Builder:
                               parent=self.depts.get(parent), phone=f"0394-52{self.rng.randint(10000, 99999)}")
             s.add(dept)
             self.depts[name] = dept
-        pw_hash = generate_password_hash(DEMO_PASSWORD)
+        pw_hash = generate_password_hash(DEMO_PASSWORD, method=org_models.PASSWORD_METHOD)
         self.users = {}
         for username, full_name, role, dept, position, rank, portfolio in USERS:
             user = User(username=username, full_name=full_name, role=role, department=self.depts[dept],

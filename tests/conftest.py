@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+import models.org
 from app import create_app
 from models import db
 from services import clock
@@ -21,6 +22,8 @@ from services import clock
 DEMO_TODAY = date(2026, 11, 20)
 DEMO_PASSWORD = "demo1234"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+# A cheap hash for test users: the suite logs in well over a thousand times.
+models.org.PASSWORD_METHOD = "pbkdf2:sha256:1000"
 
 
 def _base_config(uri, tmp_path):
