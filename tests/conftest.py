@@ -162,5 +162,10 @@ def make_client(demo_app):
 
 
 @pytest.fixture
-def client_for(make_client):
-    return make_client
+def app_client(app):
+    """Logged-in clients on the `app` fixture, for tests that build a small office by hand."""
+    def make(username, password=DEMO_PASSWORD):
+        c = Browserless(app)
+        assert c.login(username, password).status_code == 302, f"login as {username} failed"
+        return c
+    return make

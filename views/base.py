@@ -22,6 +22,7 @@ from sqlalchemy import or_
 from wtforms.validators import ValidationError
 
 from models import db
+from services import audit, excel
 from services import access
 
 
@@ -29,6 +30,16 @@ def _deny():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path))
     abort(403)
+
+
+def send_recorded_xlsx(filename, build, detail, row_count=None):
+    """An xlsx download (services/excel.py) with the export recorded: who, when, what, rows."""
+    session, user = db.session, current_user._get_current_object()
+    resp = excel.xlsx_response(filename, build)
+    audit.record(session, user, "export", detail=detail, ip=request.remote_addr,
+                 row_count=resp.xlsx_result if row_count is None else row_count)
+    session.commit()
+    return resp
 
 
 class SecureMixin:

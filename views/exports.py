@@ -3,7 +3,7 @@ streamed into services/excel.py in batches."""
 from datetime import datetime
 from types import SimpleNamespace
 
-from flask import abort, flash, redirect, request
+from flask import abort, flash, redirect
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,8 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from models import Case, CaseParty, Department, Party, db
 from models.enums import CHANNELS, PURPOSES, SATISFACTION, SOURCES, STATUSES, label
-from services import access, audit, excel, settings
+from services import access, excel, settings
 from services.clock import OFFICE_TZ
+from views.base import send_recorded_xlsx
 
 BATCH = 1000
 
@@ -160,14 +161,11 @@ class LedgerExportMixin:
             return redirect(self.get_url(".index_view"))
         session, user = db.session, current_user._get_current_object()
         try:
-            resp = excel.xlsx_response(
+            return send_recorded_xlsx(
                 f"信访事项台账_{datetime.now(OFFICE_TZ):%Y%m%d}.xlsx",
-                lambda path: write_ledger(path, session, user, query, description=description))
+                lambda path: write_ledger(path, session, user, query, description=description),
+                detail=f"信访事项台账；{description}")
         except SQLAlchemyError:
             session.rollback()
             flash("导出失败：筛选条件无法执行，请调整后重试。", "error")
             return redirect(self.get_url(".index_view"))
-        audit.record(session, user, "export", detail=f"信访事项台账；{description}",
-                     row_count=resp.xlsx_result, ip=request.remote_addr)
-        session.commit()
-        return resp

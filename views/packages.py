@@ -174,17 +174,10 @@ class PackageView(SecureModelView):
 
     @expose("/ledger/")
     def ledger_view(self):
-        """包案台账 (Excel): the one ledger sheet of services/statistics.py, same scope as this list."""
-        from services import audit, excel, statistics
+        """包案台账 (Excel): the same sheet as 统计报表 → 台账, same scope as this list."""
+        from views.reports import package_ledger
 
-        session, user = db.session, current_user._get_current_object()
-        rows = statistics.packages(session, user)
-        resp = excel.xlsx_response(f"领导包案台账_{office_today():%Y%m%d}.xlsx",
-                                   lambda path: statistics.write_package_sheet(path, session, user, rows))
-        audit.record(session, user, "export", detail="领导包案台账", row_count=resp.xlsx_result,
-                     ip=request.remote_addr)
-        session.commit()
-        return resp
+        return package_ledger()
 
 
 class MyPackagesView(SecureBaseView):

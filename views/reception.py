@@ -13,7 +13,7 @@ from models.enums import CATEGORIES, PURPOSES, RECEPTION_SLOTS, RECEPTION_STATUS
 from services import ServiceError, ValidationFailed, access
 from services import reception as svc
 from services.clock import today as office_today
-from views.base import SecureBaseView, SecureModelView
+from views.base import SecureBaseView, SecureModelView, send_recorded_xlsx
 
 
 def _leader_query():
@@ -296,16 +296,10 @@ class ReceptionCalendarView(SecureBaseView):
 
     @expose("/export/")
     def export(self):
-        from services import audit
-        from services.excel import xlsx_response
-
         year, month = self._month()
         name = f"{svc.month_label(year, month)}领导接待日安排表"
-        resp = xlsx_response(f"{name}.xlsx", lambda path: svc.write_rota(path, db.session, year, month))
-        audit.record(db.session, current_user, "export", detail=name, row_count=resp.xlsx_result,
-                     ip=request.remote_addr)
-        db.session.commit()
-        return resp
+        return send_recorded_xlsx(f"{name}.xlsx", lambda path: svc.write_rota(path, db.session, year, month),
+                                  detail=name)
 
 
 class MyReceptionView(SecureBaseView):

@@ -9,9 +9,9 @@ from flask_login import current_user
 
 from models import db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, SOURCES, STATUSES
-from services import access, audit, excel, importing, statistics
+from services import access, excel, importing, statistics
 from services.clock import OFFICE_TZ, today as office_today
-from views.base import SecureBaseView
+from views.base import SecureBaseView, send_recorded_xlsx
 
 CATEGORY = "统计报表"
 
@@ -57,14 +57,11 @@ class StatisticsView(SecureBaseView):
     @expose("/export.xlsx")
     def export(self):
         rep = self._build()
-        session, user = db.session, _user()
-        resp = excel.xlsx_response(
+        user = _user()
+        return send_recorded_xlsx(
             f"信访工作统计表_{rep.period.label}.xlsx",
-            lambda path: statistics.write_report_sheet(path, rep, filled_by=user.full_name))
-        audit.record(session, user, "export", detail=f"信访工作统计表；{rep.subtitle}",
-                     row_count=len(rep.lines), ip=request.remote_addr)
-        session.commit()
-        return resp
+            lambda path: statistics.write_report_sheet(path, rep, filled_by=user.full_name),
+            detail=f"信访工作统计表；{rep.subtitle}", row_count=len(rep.lines))
 
 
 class OverdueView(SecureBaseView):
@@ -92,13 +89,10 @@ class OverdueView(SecureBaseView):
     def export(self):
         groups, _dept_id, scope_name = self._groups()
         session, user = db.session, _user()
-        resp = excel.xlsx_response(
+        return send_recorded_xlsx(
             f"信访事项逾期清单_{_stamp()}.xlsx",
-            lambda path: statistics.write_overdue_sheet(path, session, user, groups, scope_name=scope_name))
-        audit.record(session, user, "export", detail=f"逾期清单；范围：{scope_name}",
-                     row_count=resp.xlsx_result, ip=request.remote_addr)
-        session.commit()
-        return resp
+            lambda path: statistics.write_overdue_sheet(path, session, user, groups, scope_name=scope_name),
+            detail=f"逾期清单；范围：{scope_name}")
 
 
 class SheetsView(SecureBaseView):
@@ -117,14 +111,7 @@ class SheetsView(SecureBaseView):
     def packages(self):
         if not access.may_view(current_user, "package"):
             abort(403)
-        session, user = db.session, _user()
-        rows = statistics.packages(session, user)
-        resp = excel.xlsx_response(f"领导包案台账_{_stamp()}.xlsx",
-                                   lambda path: statistics.write_package_sheet(path, session, user, rows))
-        audit.record(session, user, "export", detail="领导包案台账", row_count=resp.xlsx_result,
-                     ip=request.remote_addr)
-        session.commit()
-        return resp
+        return package_ledger()
 
     @expose("/archive.xlsx")
     def archive(self):
@@ -132,12 +119,18 @@ class SheetsView(SecureBaseView):
             abort(403)
         session, user = db.session, _user()
         rows = statistics.archive_records(session, user)
-        resp = excel.xlsx_response(f"信访档案目录_{_stamp()}.xlsx",
-                                   lambda path: statistics.write_archive_sheet(path, session, user, rows))
-        audit.record(session, user, "export", detail="信访档案目录", row_count=resp.xlsx_result,
-                     ip=request.remote_addr)
-        session.commit()
-        return resp
+        return send_recorded_xlsx(
+            f"信访档案目录_{_stamp()}.xlsx",
+            lambda path: statistics.write_archive_sheet(path, session, user, rows), detail="信访档案目录")
+
+
+def package_ledger():
+    """包案台账: one sheet (services/statistics.py), in the viewer's scope; used by two menus."""
+    session, user = db.session, _user()
+    rows = statistics.packages(session, user)
+    return send_recorded_xlsx(
+        f"领导包案台账_{_stamp()}.xlsx",
+        lambda path: statistics.write_package_sheet(path, session, user, rows), detail="领导包案台账")
 
 
 class ImportView(SecureBaseView):

@@ -11,7 +11,6 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import (Case, CaseParty, Department, PackageAssignment, Party, ReceptionSchedule, User, db)
-from tests.conftest import Browserless
 
 
 
@@ -123,12 +122,9 @@ def office(app):
 
 
 @pytest.fixture
-def login(app, office):
-    def make(username):
-        c = Browserless(app)
-        assert c.login(username).status_code == 302, username
-        return c
-    return make
+def login(office, app_client):
+    """Logged-in clients on the hand-built office."""
+    return app_client
 
 
 def _pkg(o, leader, dept, case, title, deadline=date(2026, 12, 5), status="active"):

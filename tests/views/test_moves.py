@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from models import Case, CaseEvent, Holiday, db
 from services import settings
-from tests.conftest import DEMO_PASSWORD, Browserless
+from tests.conftest import DEMO_PASSWORD
 from tests.services.test_workflow import build_office, make_case
 
 
@@ -23,12 +23,9 @@ def office(app):
 
 
 @pytest.fixture
-def login(app, office):
-    def make(username):
-        c = Browserless(app)
-        assert c.login(username).status_code == 302
-        return c
-    return make
+def login(office, app_client):
+    """Logged-in clients on the hand-built office."""
+    return app_client
 
 
 def text(resp):

@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from models import ArchiveRecord, AuditLog, Case, PackageProgress, PackageAssignment, db
 from services import statistics as st
-from tests.conftest import Browserless
 from tests.services.test_statistics import add_case, build_month, build_office
 from views.dashboard import EQ, case_list_url
 
@@ -33,12 +32,9 @@ def office(app):
 
 
 @pytest.fixture
-def login(app, office):
-    def make(username):
-        c = Browserless(app)
-        assert c.login(username, "demo1234").status_code == 302
-        return c
-    return make
+def login(office, app_client):
+    """Logged-in clients on the hand-built office."""
+    return app_client
 
 
 def _xlsx(resp):
