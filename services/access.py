@@ -35,6 +35,18 @@ def _role(user):
     return getattr(user, "role", None) if _authenticated(user) else None
 
 
+MAX_ID = 2**31 - 1
+
+
+def parse_id(raw):
+    """A row id from request input, or None: never an int the database cannot hold."""
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        return None
+    return value if 1 <= value <= MAX_ID else None
+
+
 # ---- departments -------------------------------------------------------------------------
 
 _DEPT_CACHE = "xf_access_dept_rows"
@@ -197,9 +209,8 @@ def can_see_case(session, user, case):
 
 def get_case(session, user, case_id):
     """The case if `user` may see it, else None (callers answer 404)."""
-    try:
-        pk = int(case_id)
-    except (TypeError, ValueError):
+    pk = parse_id(case_id)
+    if pk is None:
         return None
     return session.execute(select(Case).where(Case.id == pk, case_filter(session, user))).scalar_one_or_none()
 
