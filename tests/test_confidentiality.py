@@ -139,3 +139,50 @@ def test_recusal_handler_with_an_interest_cannot_be_made_handler(demo_app):
     db.session.commit()
     assert not access.may_handle(db.session, h1, case)
     assert not access.may_handle(db.session, _user("clerk"), case)
+
+
+def _register_request_by(petitioner_id, petitioner_name):
+    from datetime import date
+    from services.registration import PartyInput, RegistrationInput, register_case
+
+    data = RegistrationInput(channel="letter", received_on=date(2026, 11, 19), purpose="request",
+                             category="劳动社保", summary="反映工资被拖欠三个月，要求尽快支付。",
+                             petitioners=[PartyInput(name=petitioner_name, id_number=petitioner_id)])
+    case = register_case(db.session, _user("clerk"), data)
+    case.department_id = _dept("县住房和城乡建设局").id
+    case.status = "assigned"
+    db.session.commit()
+    return case
+
+
+def test_repeat_links_do_not_tie_an_accuser_to_their_accusation(accusation, make_client):
+    from services.validation import id_check_char
+
+    valid_id = ID[:17] + id_check_char(ID[:17])
+    accuser = db.session.execute(select(Party).where(Party.id_number == ID)).scalar_one()
+    accuser.id_number = valid_id
+    db.session.commit()
+    later = _register_request_by(valid_id, NAME)
+    # The registration note names the earlier case; the clerk sees the link and the number.
+    assert later.repeat_of_id == accusation.id
+    clerk_page = _page(make_client("clerk"), later)
+    assert accusation.number in clerk_page and "同一信访人的此前信访事项" in clerk_page
+    # The leader sees the later (ordinary) case, but nothing that points at the accusation.
+    for who in ("leader", "handler1"):
+        body = _page(make_client(who), later)
+        assert NAME in body  # an ordinary request: its petitioner is not secret
+        assert accusation.number not in body, who
+        assert "同一信访人的此前信访事项" not in body, who
+        assert "（另一信访事项）" in body  # the timeline note keeps its sense, without the number
+
+
+def test_withheld_attachment_names_are_not_shown(accusation, make_client):
+    clerk = make_client("clerk")
+    resp = clerk.post(f"/admin/attachment/upload/{accusation.id}",
+                      data={"kind": "letter", "file": (io.BytesIO(b"%PDF-1.4"), "检举人甲某实名举报信.pdf")},
+                      content_type="multipart/form-data")
+    assert resp.status_code == 302
+    assert "检举人甲某实名举报信.pdf" in _page(clerk, accusation)
+    body = _page(make_client("leader"), accusation)
+    assert "实名举报信" not in body and "（保密材料）" in body
+    assert "检举人甲某实名举报信.pdf" in _page(make_client("handler3"), accusation)
