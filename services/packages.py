@@ -44,9 +44,8 @@ def visible_packages(session, user):
 
 def get_visible(session, user, package_id):
     """The package if `user` may see it, else None (callers answer 404)."""
-    try:
-        pid = int(package_id)
-    except (TypeError, ValueError):
+    pid = access.parse_id(package_id)
+    if pid is None:
         return None
     return session.execute(select(PackageAssignment).where(
         PackageAssignment.id == pid, package_filter(session, user))).scalar()
@@ -80,8 +79,51 @@ def petitioner_ids(case):
     return {cp.party_id for cp in case.parties if cp.role == "petitioner"}
 
 
-def petitioner_names(case):
-    return "、".join(p.name for p in case.petitioners) or "（无信访人）"
+def petitioner_names(case, session=None, user=None):
+    """The petitioners' names; with `session` and `user`, as that user may read them
+    (access.party_view masks an accuser's name)."""
+    if session is not None and user is not None:
+        names = [access.party_view(session, user, case, p, in_list=True)["name"] for p in case.petitioners]
+    else:
+        names = [p.name for p in case.petitioners]
+    return "、".join(names) or "（无信访人）"
+
+
+def default_title(cases):
+    """The title of a package when none is typed: no names and no case numbers (the title is
+    shown to everyone who sees the package, some of whom may not know the accuser or see the case)."""
+    first = cases[0]
+    subject = (first.category or "").strip() or "信访"
+    return f"{subject}问题包案（{len(cases)}件）"
+
+
+def display_title(session, user, pkg):
+    """The package title as `user` may read it: names of petitioners whose identity the user may
+    not know, and numbers of cases out of reach, are replaced (older titles were built from them)."""
+    title = pkg.title or ""
+    if access.is_office_staff(user):
+        return title
+    for case in pkg.cases:
+        visible = access.can_see_case(session, user, case)
+        if not visible:
+            title = title.replace(case.number, "（编号保密）")
+        if not visible or not access.may_see_identity(session, user, case):
+            for p in case.petitioners:
+                if p.name:
+                    title = title.replace(p.name, access.MASKED_NAME)
+    return title
+
+
+def case_rows(session, user, pkg):
+    """The package's cases as `user` may see them: [(case, petitioner names as party_view allows)]
+    and how many other cases are out of reach (only counted)."""
+    visible, hidden = [], 0
+    for case in pkg.cases:
+        if access.can_see_case(session, user, case):
+            visible.append((case, petitioner_names(case, session, user)))
+        else:
+            hidden += 1
+    return visible, hidden
 
 
 # ---- suggestion by rank -----------------------------------------------------------------------
@@ -94,7 +136,7 @@ class Suggestion:
     leader: User | None
 
 
-def suggest_leaders(session, cases):
+def suggest_leaders(session, cases, user=None):
     """Several cases of one area (问题属地) packaged at once: one package per petitioner, and the
     leaders go by rank order within each area — the petitioner with the most cases (then the
     earliest) gets the highest-ranking leader, the next one the next leader, and so on."""
@@ -112,7 +154,7 @@ def suggest_leaders(session, cases):
         ranked = sorted(by_place[place], key=lambda g: (-len(g), min(c.received_on for c in g),
                                                         min(c.id for c in g)))
         for i, group in enumerate(ranked):
-            out.append(Suggestion(place, petitioner_names(group[0]), sorted(group, key=lambda c: c.id),
+            out.append(Suggestion(place, petitioner_names(group[0], session, user), sorted(group, key=lambda c: c.id),
                                   leaders[i % len(leaders)] if leaders else None))
     return out
 
@@ -162,10 +204,8 @@ def propose(session, actor, data):
     """A clerk proposes a package (status proposed). Returns the PackageAssignment."""
     if not access.may_view(actor, "package", access.C):
         raise ServiceError("只有信访办可以提出包案，领导确认后生效。")
-    try:
-        ids = list(dict.fromkeys(int(i) for i in (data.case_ids or [])))
-    except (TypeError, ValueError):
-        ids = []
+    parsed = [access.parse_id(i) for i in (data.case_ids or [])]
+    ids = [] if None in parsed else list(dict.fromkeys(parsed))
     if not ids:
         raise ValidationFailed({"case_ids": ["请选择要包案的信访事项。"]})
     msg = missing_message(data)
@@ -178,10 +218,12 @@ def propose(session, actor, data):
             errors["plan"] = ["请填写化解方案。"]
         raise ValidationFailed(errors)
 
-    leader = session.get(User, int(data.leader_id)) if str(data.leader_id).isdigit() else None
+    leader_pk = access.parse_id(data.leader_id)
+    leader = session.get(User, leader_pk) if leader_pk is not None else None
     if leader is None or leader.role != "leader" or not leader.active:
         raise ValidationFailed({"leader_id": ["包案领导必须是在职的领导。"]})
-    dept = session.get(Department, int(data.department_id)) if str(data.department_id).isdigit() else None
+    dept_pk = access.parse_id(data.department_id)
+    dept = session.get(Department, dept_pk) if dept_pk is not None else None
     if dept is None or not dept.active:
         raise ValidationFailed({"department_id": ["责任单位不存在或已停用。"]})
     person = data.responsible_person.strip()
@@ -213,8 +255,7 @@ def propose(session, actor, data):
     if busy:
         raise ValidationFailed({"case_ids": [f"{busy[0]}已在包案“{busy[1]}”中，不能重复包案。"]})
 
-    title = (data.title or "").strip() or (
-        f"{petitioner_names(cases[0])}：{cases[0].number}" + (f"等{len(cases)}件" if len(cases) > 1 else ""))
+    title = (data.title or "").strip() or default_title(cases)
     if len(title) > 200:
         raise ValidationFailed({"title": ["包案事项名称不能超过200个字。"]})
     pkg = PackageAssignment(title=title, leader_id=leader.id, department_id=dept.id,
@@ -343,12 +384,16 @@ class PackageRow:
     overdue: bool
     deadline_label: str
     latest: PackageProgress | None
+    title: str = ""
 
 
-def rows_for(packages, today=None):
+def rows_for(packages, today=None, *, session=None, user=None):
+    """Rows for a listing; with `session` and `user`, each title as display_title shows it."""
     today = today or office_today()
     return [PackageRow(p, days_left(p, today), is_overdue(p, today), deadline_label(p, today),
-                       latest_progress(p)) for p in packages]
+                       latest_progress(p),
+                       display_title(session, user, p) if session is not None and user is not None
+                       else p.title) for p in packages]
 
 
 def my_packages(session, leader, today=None):
@@ -357,7 +402,7 @@ def my_packages(session, leader, today=None):
         PackageAssignment.leader_id == leader.id)).scalars())
     pkgs.sort(key=lambda p: (STATUS_ORDER.get(p.status, 9), p.deadline if p.status != "finished" else date.max,
                              -(p.finished_on or date.min).toordinal(), p.id))
-    return rows_for(pkgs, today)
+    return rows_for(pkgs, today, session=session, user=leader)
 
 
 @dataclass

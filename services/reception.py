@@ -7,6 +7,7 @@ Statuses: planned 计划 → received 已接待; a swap changes the leaders of t
 swapped 已调换 (still to be held, with the new leader); cancelled 取消 is final.
 """
 import calendar as pycal
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -39,35 +40,51 @@ def active_leaders(session):
 
 
 def _leader(session, leader_id, what="接待领导"):
-    try:
-        leader = session.get(User, int(leader_id)) if leader_id not in (None, "") else None
-    except (TypeError, ValueError):
-        leader = None
+    pk = access.parse_id(leader_id)
+    leader = session.get(User, pk) if pk is not None else None
     if leader is None or leader.role != "leader" or not leader.active:
         raise ServiceError(f"{what}必须是在职的领导。")
     return leader
 
 
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MONTH_FORMAT_MESSAGE = "月份无效，请按“2026-10”的格式选择月份。"
+MONTH_RANGE_MESSAGE = f"月份超出范围，只能选择{MIN_YEAR}年至{MAX_YEAR}年之间的月份。"
+
+
 def month_bounds(year, month):
+    """First and last day of a month of the years MIN_YEAR..MAX_YEAR; else ServiceError."""
     try:
-        year, month = int(year), int(month)
+        year, month = int(str(year).strip()), int(str(month).strip())
         first = date(year, month, 1)
-    except (TypeError, ValueError):
-        raise ServiceError("月份无效，请按“2026-10”的格式选择月份。")
+    except (TypeError, ValueError, OverflowError):
+        raise ServiceError(MONTH_FORMAT_MESSAGE)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ServiceError(MONTH_RANGE_MESSAGE)
     return first, date(year, month, pycal.monthrange(year, month)[1])
 
 
-def parse_month(text, default=None):
-    """'2026-10' → (2026, 10); bad or empty text gives `default` (or this month)."""
+def month_error(text):
+    """The Chinese message for a bad 'YYYY-MM' text, or None when it is a month we accept."""
+    parts = str(text if text is not None else "").strip().split("-")
+    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts) or len(parts[0].strip()) > 4:
+        return MONTH_FORMAT_MESSAGE
     try:
-        y, m = str(text).strip().split("-")[:2]
-        month_bounds(y, m)
+        month_bounds(*parts)
+    except ServiceError as exc:
+        return exc.message
+    return None
+
+
+def parse_month(text, default=None):
+    """'2026-10' → (2026, 10); bad, out-of-range or empty text gives `default` (or this month)."""
+    if month_error(text) is None:
+        y, m = str(text).strip().split("-")
         return int(y), int(m)
-    except (ServiceError, ValueError, AttributeError):
-        if default is not None:
-            return default
-        t = office_today()
-        return t.year, t.month
+    if default is not None:
+        return default
+    t = office_today()
+    return t.year, t.month
 
 
 def month_label(year, month):
@@ -409,7 +426,10 @@ def register_visitor(session, actor, entry, data):
     data.leader_id = entry.leader_id
     data.received_on = entry.day
     case = register_case(session, actor, data, check_role=True)
-    _event(session, entry, actor, "register", f"登记来访 {case.number}", case_id=case.id)
+    session.flush()  # the case id goes into the event
+    # The note is read by all reception staff: no case number (the case goes in data, shown only
+    # to whoever may see the case, see entry_timeline).
+    _event(session, entry, actor, "register", "", case_id=case.id)
     session.flush()
     return case
 
@@ -421,10 +441,56 @@ def reception_cases(session, user, entry):
         .order_by(Case.id)).scalars())
 
 
+def reception_case_count(session, user, entry):
+    """How many cases of this reception day `user` may see (the only count shown to them)."""
+    return session.execute(select(func.count()).select_from(Case).where(
+        Case.reception_id == entry.id, access.case_filter(session, user))).scalar() or 0
+
+
+def reception_case_counts(session, user, entries):
+    """{entry id: count of its cases `user` may see} for several entries at once."""
+    ids = [e.id for e in entries]
+    if not ids:
+        return {}
+    counts = dict(session.execute(
+        select(Case.reception_id, func.count()).where(
+            Case.reception_id.in_(ids), access.case_filter(session, user))
+        .group_by(Case.reception_id)).all())
+    return {i: counts.get(i, 0) for i in ids}
+
+
+def may_cancel(session, user, entry):
+    """The office may cancel an open entry that has no registered visitors at all."""
+    if not access.may_view(user, "reception", access.E) or entry.status not in OPEN_STATUSES:
+        return False
+    return not session.execute(select(Case.id).where(Case.reception_id == entry.id).limit(1)).first()
+
+
+_LEGACY_NUMBER = re.compile(r"登记来访\s*\S+")
+
+
+def entry_timeline(session, user, entry):
+    """The entry's change log as `user` may read it: [(event, note)]. A 登记来访 event shows the
+    case number only to whoever may see that case and is left out for everyone else (so the log
+    never tells a number or a count out of reach); numbers in older notes are never shown."""
+    shown = []
+    office = access.is_office_staff(user)
+    for ev in entry.events:
+        if ev.action != "register":
+            shown.append((ev, ev.note or ""))
+            continue
+        case_id = access.parse_id((ev.data or {}).get("case_id"))
+        case = session.get(Case, case_id) if case_id is not None else None
+        if case is not None and access.can_see_case(session, user, case):
+            shown.append((ev, case.number))
+        elif case is None and office:
+            shown.append((ev, _LEGACY_NUMBER.sub("登记来访", ev.note or "")))
+    return shown
+
+
 def case_in_reception(session, user, entry, case_id):
-    try:
-        cid = int(case_id)
-    except (TypeError, ValueError):
+    cid = access.parse_id(case_id)
+    if cid is None:
         return None
     return session.execute(select(Case).where(
         Case.id == cid, Case.reception_id == entry.id, access.case_filter(session, user))).scalar()
@@ -445,10 +511,17 @@ def reception_summary(session, user, entry):
     return rows
 
 
+def may_finish_reception(user, entry):
+    """Who may write the day's summary (小结): the office, or the day's leader or stand-in."""
+    if access.may_view(user, "reception", access.E):
+        return True
+    return (access.may_view(user, "reception", access.R) and getattr(user, "role", None) == access.LEADER
+            and getattr(user, "id", None) in (entry.leader_id, entry.standin_id))
+
+
 def finish_reception(session, actor, entry, summary):
     """Close the day: status 已接待 with a summary (小结). The clerk or the day's leader/stand-in."""
-    is_own = actor is not None and actor.role == "leader" and actor.id in (entry.leader_id, entry.standin_id)
-    if not (access.may_view(actor, "reception", access.E) or is_own):
+    if not may_finish_reception(actor, entry):
         raise ServiceError("只有信访办或当日接待领导可以填写接待小结。")
     summary = (summary or "").strip()
     if entry.status not in OPEN_STATUSES + ("received",):

@@ -9,7 +9,7 @@ from markupsafe import Markup
 
 from models import PackageAssignment, db
 from models.enums import PACKAGE_OUTCOMES, PACKAGE_STATUSES
-from services import ServiceError, ValidationFailed, access
+from services import ServiceError, ValidationFailed
 from services import packages as svc
 from services.clock import today as office_today
 from views.base import SecureBaseView, SecureModelView
@@ -30,18 +30,6 @@ def _parse_date(text):
         return None
 
 
-def _case_rows(pkg, user):
-    """The package's cases as this user may see them (others are only counted)."""
-    visible, hidden = [], 0
-    for case in pkg.cases:
-        if access.can_see_case(db.session, user, case):
-            names = [access.party_view(db.session, user, case, p, in_list=True)["name"] for p in case.petitioners]
-            visible.append((case, "、".join(names)))
-        else:
-            hidden += 1
-    return visible, hidden
-
-
 class PackageView(SecureModelView):
     screen = "package"
     can_delete = False
@@ -54,11 +42,12 @@ class PackageView(SecureModelView):
     column_choices = {"status": list(PACKAGE_STATUSES.items()), "outcome": list(PACKAGE_OUTCOMES.items())}
     column_default_sort = ("deadline", False)
     column_sortable_list = ("deadline", "status")
-    column_searchable_list = ("title", "responsible_person")
+    # Not the title: older titles hold petitioners' names, and a hit would confirm one.
+    column_searchable_list = ("responsible_person",)
     column_filters = ("status", "outcome", "deadline")
     column_formatters = {
         "title": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(v.get_url(".details_view", id=m.id),
-                                                                         m.title),
+                                                                         svc.display_title(db.session, current_user, m)),
         "deadline": _deadline_badge,
         "outcome": lambda v, c, m, n: PACKAGE_OUTCOMES.get(m.outcome, "") if m.outcome else "",
     }
@@ -128,9 +117,10 @@ class PackageView(SecureModelView):
         pkg = self.get_one(request.args.get("id"))
         if pkg is None:
             abort(404)
-        visible, hidden = _case_rows(pkg, current_user)
+        visible, hidden = svc.case_rows(db.session, current_user, pkg)
         return self.render(
-            self.details_template, pkg=pkg, cases=visible, hidden_cases=hidden,
+            self.details_template, pkg=pkg, pkg_title=svc.display_title(db.session, current_user, pkg),
+            cases=visible, hidden_cases=hidden,
             deadline_label=svc.deadline_label(pkg), overdue=svc.is_overdue(pkg),
             may_accept=svc.may_accept(current_user, pkg),
             may_progress=svc.may_progress(db.session, current_user, pkg),

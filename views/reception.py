@@ -81,6 +81,9 @@ class ReceptionView(SecureModelView):
             abort(404)
         return self.render(self.details_template, entry=entry, can_manage=self.can_edit,
                            may_edit=svc.may_edit_entry(entry), labels=svc.EVENT_LABELS,
+                           visit_count=svc.reception_case_count(db.session, current_user, entry),
+                           timeline=svc.entry_timeline(db.session, current_user, entry),
+                           may_cancel=svc.may_cancel(db.session, current_user, entry),
                            return_url=self.get_url(".index_view"))
 
     @expose("/swap/", methods=("GET", "POST"))
@@ -127,13 +130,13 @@ class ReceptionView(SecureModelView):
             key = key.split("-")[-1] if key.startswith(("petitioners-", "representatives-")) else key
             shown.setdefault(key, []).extend([msgs] if isinstance(msgs, str) else list(msgs))
         errors = shown
-        is_own = current_user.role == "leader" and current_user.id in (entry.leader_id, entry.standin_id)
         page = self.render(
             "reception/receive.html", entry=entry, rows=svc.reception_summary(db.session, current_user, entry),
             may_register=access.may_move(db.session, current_user, "register") and svc.receivable(entry)
             and entry.day <= office_today(),
             may_instruct=access.may_move(db.session, current_user, "instruction"),
-            may_finish=(self.can_edit or is_own) and svc.receivable(entry) and entry.day <= office_today(),
+            may_finish=svc.may_finish_reception(current_user, entry) and svc.receivable(entry)
+            and entry.day <= office_today(),
             form=form or {}, errors=errors or {}, purposes=PURPOSES, categories=CATEGORIES, sexes=SEXES)
         return page, status
 
@@ -153,10 +156,10 @@ class ReceptionView(SecureModelView):
             abort(404)
         f = request.form
         try:
-            people = int(f.get("people_count") or 1)
+            people = int(str(f.get("people_count") or 1).strip())
         except ValueError:
             people = 0
-        if people < 1:
+        if people < 1 or people > 100000:
             return self._receiving(entry, f, {"people_count": ["人数应为正整数。"]}, 400)
         name = (f.get("name") or "").strip()
         visitor = PartyInput(name=name, id_number=(f.get("id_number") or "").strip(), sex=f.get("sex", ""),
@@ -222,12 +225,19 @@ class ReceptionCalendarView(SecureBaseView):
     """The month calendar of the rota, with generate / publish / print / Excel."""
     screen = "reception"
 
-    def _month(self):
-        return svc.parse_month(request.values.get("month"))
+    def _month(self, *, warn=False):
+        """The month asked for; a bad or out-of-range one falls back to this month (with a
+        message when `warn`)."""
+        text = request.values.get("month")
+        if warn and text not in (None, ""):
+            message = svc.month_error(text)
+            if message:
+                flash(message, "error")
+        return svc.parse_month(text)
 
     @expose("/")
     def index(self):
-        year, month = self._month()
+        year, month = self._month(warn=True)
         first = date(year, month, 1)
         prev_m = (year - 1, 12) if month == 1 else (year, month - 1)
         next_m = (year + 1, 1) if month == 12 else (year, month + 1)
@@ -250,10 +260,11 @@ class ReceptionCalendarView(SecureBaseView):
         form = request.form if request.method == "POST" else {
             "month": "%d-%02d" % default, "slot": "am", "place": "", "weekdays": ["1"]}
         if request.method == "POST":
-            year, month = svc.parse_month(request.form.get("month"), default=(None, None))
+            month_text = request.form.get("month")
+            year, month = svc.parse_month(month_text, default=(None, None))
             try:
                 if year is None:
-                    raise ServiceError("月份无效，请按“2026-10”的格式选择月份。")
+                    raise ServiceError(svc.month_error(month_text) or svc.MONTH_FORMAT_MESSAGE)
                 made = svc.generate_month(
                     db.session, current_user, year, month,
                     weekdays=request.form.getlist("weekdays"), slot=request.form.get("slot"),
@@ -277,6 +288,10 @@ class ReceptionCalendarView(SecureBaseView):
     def publish(self):
         if not access.may_view(current_user, "reception", access.E):
             abort(403)
+        message = svc.month_error(request.values.get("month"))
+        if message:
+            flash(message, "error")
+            return redirect(self.get_url(".index"))
         year, month = self._month()
         try:
             n = svc.publish_month(db.session, current_user, year, month)
@@ -313,6 +328,7 @@ class MyReceptionView(SecureBaseView):
     def index(self):
         entries, swaps = svc.leader_history(db.session, current_user)
         return self.render("reception/mine.html", entries=entries, swaps=swaps, slots=RECEPTION_SLOTS,
+                           visit_counts=svc.reception_case_counts(db.session, current_user, entries),
                            statuses=RECEPTION_STATUSES, today=office_today(), weekdays=svc.WEEKDAYS)
 
 

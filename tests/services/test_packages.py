@@ -103,7 +103,9 @@ def test_cases_of_different_petitioners_are_refused(office):
     pkg = pk.propose(db.session, office["clerk"], _input(office, [a, c]))
     db.session.commit()
     assert pkg.status == "proposed" and {x.id for x in pkg.cases} == {a.id, c.id}
-    assert pkg.title.startswith("张三：") and pkg.title.endswith("等2件")
+    # The default title names neither the petitioner nor a case number.
+    assert pkg.title == f"{a.category}问题包案（2件）"
+    assert "张三" not in pkg.title and a.number not in pkg.title and c.number not in pkg.title
     # Each case's timeline shows the package; a case already packaged is refused again.
     assert db.session.execute(select(func.count()).select_from(CaseEvent).where(
         CaseEvent.action == "package")).scalar() == 2
