@@ -118,7 +118,8 @@ def discard(attachment):
 def for_download(session, user, attachment_id):
     """(attachment, path) when `user` may download it (access.can_download: sees the case, and for an
     accusation may know the accuser) and the file exists, else None."""
-    att = session.get(Attachment, attachment_id)
+    pk = access.parse_id(attachment_id)
+    att = session.get(Attachment, pk) if pk is not None else None
     if att is None or not access.can_download(session, user, att):
         return None
     path = full_path(att)

@@ -22,6 +22,7 @@ from sqlalchemy import and_, case, func, or_, select, true
 from models import Case, Department, PackageAssignment, package_cases
 from models.enums import CATEGORIES, IN_PERSON_CHANNELS, PURPOSES
 from services import access, excel, settings
+from services import packages as package_rules
 from services.clock import today as office_today
 
 KINDS = {"month": "月报", "quarter": "季报", "year": "年报", "custom": "自定义"}
@@ -108,6 +109,11 @@ def previous_period(p):
     return Period("custom", end - timedelta(days=p.days - 1), end)
 
 
+# Years a report may cover: the 同比 and 环比 periods of any of them are still valid dates.
+MIN_YEAR, MAX_YEAR = 2000, 2100
+MSG_YEAR_RANGE = f"统计年份应在{MIN_YEAR}年至{MAX_YEAR}年之间，请重新选择。"
+
+
 def parse_period(args, today=None):
     """A Period from request-like args (kind, year, month, quarter, start, end); defaults to this
     month. Raises ValueError with a Chinese message on bad input."""
@@ -115,8 +121,8 @@ def parse_period(args, today=None):
     kind = (args.get("kind") or "month").strip()
     try:
         y = int(args.get("year") or today.year)
-        if not 1900 <= y <= 9998:
-            raise ValueError
+        if not MIN_YEAR <= y <= MAX_YEAR:
+            raise ValueError(MSG_YEAR_RANGE)
         if kind == "month":
             m = int(args.get("month") or today.month)
             if not 1 <= m <= 12:
@@ -129,7 +135,9 @@ def parse_period(args, today=None):
             return quarter(y, q)
         if kind == "year":
             return year(y)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError) as exc:
+        if str(exc) == MSG_YEAR_RANGE:
+            raise ValueError(MSG_YEAR_RANGE) from None
         raise ValueError("统计期间填写有误，请重新选择。") from None
     if kind == "custom":
         try:
@@ -137,6 +145,8 @@ def parse_period(args, today=None):
             end = date.fromisoformat((args.get("end") or "").strip())
         except ValueError:
             raise ValueError("自定义期间的起止日期格式应为 2026-01-31。") from None
+        if not (MIN_YEAR <= start.year <= MAX_YEAR and MIN_YEAR <= end.year <= MAX_YEAR):
+            raise ValueError(MSG_YEAR_RANGE)
         return custom(start, end)
     raise ValueError("统计期间类型有误。")
 
@@ -579,7 +589,7 @@ def packages(session, user, today=None):
     for p in items:
         latest = p.progress[-1] if p.progress else None
         out.append({
-            "id": p.id, "title": p.title, "leader": p.leader.full_name if p.leader else "",
+            "id": p.id, "title": package_rules.display_title(session, user, p), "leader": p.leader.full_name if p.leader else "",
             "department": p.department.name if p.department else "",
             "person": p.responsible_person, "deadline": p.deadline, "plan": p.plan,
             "status": PACKAGE_STATUSES.get(p.status, p.status),

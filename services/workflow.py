@@ -286,13 +286,8 @@ def _ids(value):
         return []
     if isinstance(value, (str, int)):
         value = str(value).replace("，", ",").split(",")
-    out = []
-    for v in value:
-        try:
-            out.append(int(v))
-        except (TypeError, ValueError):
-            out.append(None)
-    return out
+    # None marks an entry that is not a usable id (garbage, or too large for the database).
+    return [access.parse_id(v) for v in value]
 
 
 def _department(session, data, key, errors, label="责任单位"):
@@ -300,10 +295,8 @@ def _department(session, data, key, errors, label="责任单位"):
     if raw is None or str(raw).strip() == "":
         errors.add(key, f"请选择{label}")
         return None
-    try:
-        dept = session.get(Department, int(raw))
-    except (TypeError, ValueError):
-        dept = None
+    pk = access.parse_id(raw)
+    dept = session.get(Department, pk) if pk is not None else None
     if dept is None or not dept.active:
         errors.add(key, f"所选{label}不存在或已停用")
         return None

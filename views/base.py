@@ -26,6 +26,10 @@ from services import audit, excel
 from services import access
 
 
+# The highest list page number taken from a URL (50 rows a page: far beyond any real list).
+MAX_PAGE = 100_000
+
+
 def _deny():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login", next=request.full_path))
@@ -74,7 +78,10 @@ class ScopedAjaxLoader(QueryAjaxModelLoader):
     def get_one(self, pk):
         with db.session.no_autoflush:
             try:
-                return self.get_query().filter(self.model.id == int(pk)).one_or_none()
+                pk = access.parse_id(pk)
+                if pk is None:
+                    return None
+                return self.get_query().filter(self.model.id == pk).one_or_none()
             except (TypeError, ValueError):
                 return None
 
@@ -187,23 +194,39 @@ class SecureModelView(SecureMixin, ModelView):
         return q.filter(flt) if flt is not None else q
 
     def get_one(self, id):
-        try:
-            pk = int(id)
-        except (TypeError, ValueError):
+        pk = access.parse_id(id)  # None for garbage or an id the database cannot hold
+        if pk is None:
             return None
         return self.get_query().filter(self.model.id == pk).one_or_none()
 
     def scoped_ids(self, ids):
         """Re-check raw ids posted to an action against the rows this user may see."""
-        wanted = []
-        for raw in ids:
-            try:
-                wanted.append(int(raw))
-            except (TypeError, ValueError):
-                continue
+        wanted = [pk for pk in (access.parse_id(raw) for raw in ids) if pk is not None]
         if not wanted:
             return []
         return [m.id for m in self.get_query().filter(self.model.id.in_(wanted))]
+
+    # ---- paging: a page number from the URL never reaches the database unchecked ---------------
+    def _get_list_extra_args(self):
+        args = super()._get_list_extra_args()
+        page = args.page or 0
+        if not 0 <= page <= MAX_PAGE:
+            args = args.clone(page=min(max(page, 0), MAX_PAGE))
+        return args
+
+    def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
+        """A page beyond the last one shows the last page (never a huge OFFSET)."""
+        page = min(max(page or 0, 0), MAX_PAGE)
+        count, query = super().get_list(page, sort_column, sort_desc, search, filters,
+                                        execute=False, page_size=page_size)
+        size = self.page_size if page_size is None else page_size
+        if count is not None and size and page:
+            last = max(0, (count - 1) // size)
+            if page > last:
+                query = query.limit(size).offset(last * size)
+        if execute:
+            query = query.all()
+        return count, query
 
     # ---- forms ---------------------------------------------------------------------------------
     def _create_ajax_loader(self, name, options):

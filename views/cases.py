@@ -46,13 +46,13 @@ class DepartmentFilter(BaseSQLAFilter):
     options = property(lambda self: _department_options(), lambda self, value: None)
 
     def validate(self, value):
-        return str(value).isdigit()
+        return access.parse_id(value) is not None
 
     def clean(self, value):
-        return int(value)
+        return access.parse_id(value)
 
     def apply(self, query, value, alias=None):
-        return query.filter(Case.department_id == int(value))
+        return query.filter(Case.department_id == access.parse_id(value))
 
     def operation(self):
         return "等于"

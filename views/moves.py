@@ -200,6 +200,9 @@ def _attach_errors(form, errors):
 
 
 def _get_case(case_id):
+    case_id = access.parse_id(case_id)
+    if case_id is None:  # an id the database cannot hold: no such case
+        return None
     return db.session.execute(select(Case).where(
         Case.id == case_id, access.case_filter(db.session, current_user))).scalar_one_or_none()
 
@@ -207,9 +210,9 @@ def _get_case(case_id):
 def _parse_ids(raw):
     out = []
     for part in (raw or "").replace("，", ",").split(","):
-        part = part.strip()
-        if part.isdigit() and int(part) not in out:
-            out.append(int(part))
+        pk = access.parse_id(part) if part.strip().isdigit() else None
+        if pk is not None and pk not in out:
+            out.append(pk)
     return out
 
 

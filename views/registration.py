@@ -227,7 +227,8 @@ class AttachmentView(SecureBaseView):
 
     @expose("/upload/<int:case_id>", methods=("POST",))
     def upload(self, case_id):
-        case = db.session.get(Case, case_id)
+        pk = access.parse_id(case_id)
+        case = db.session.get(Case, pk) if pk is not None else None
         if case is None or not access.can_see_case(db.session, current_user, case):
             abort(404)
         if not access.may_move(db.session, current_user, "attach", case):
