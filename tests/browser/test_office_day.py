@@ -96,7 +96,7 @@ def test_office_main_day(page, desk, live_server):
             fill=lambda: page.get_by_label("责任单位 *").select_option(label="县住房和城乡建设局"))
     expect(page.locator("#case-facts")).to_contain_text("县住房和城乡建设局")
     logout(page)
-    page.goto(f"/admin/case/")
+    page.goto("/admin/case/")
     expect(page).to_have_url(re.compile(r"/login"))  # logged out means logged out
 
     # From here each person works at their own desk (own browser, logged in once).

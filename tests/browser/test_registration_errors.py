@@ -24,7 +24,6 @@ def test_wrong_id_number_is_refused_beside_the_field(page):
 
     expect(page.locator("#form-errors")).to_contain_text("未保存")
     first_id = rows.nth(0).locator("input[name$='-id_number']")
-    second_id = rows.nth(1).locator("input[name$='-id_number']")
     # the message sits in the same cell as the field, and the field is marked
     id_cell = page.locator("td").filter(has=page.locator("input[name$='-id_number']"))
     expect(rows.nth(0).locator(id_cell).locator(".field-error")).to_have_text("身份证号码校验位不正确，请核对。")

@@ -156,8 +156,8 @@ def test_pending_request_past_its_due_date_cannot_be_approved(session, users, re
 def test_pending_for_a_leader(session, users, record):
     other = session.execute(select(ArchiveRecord).order_by(ArchiveRecord.id.desc())).scalars().first()
     a = _request(session, users, record)
-    b = _request(session, users, other, who="leader3")
-    assert svc.pending_for(session, users["leader3"]) == [a]  # not their own
+    own = _request(session, users, other, who="leader3")
+    assert svc.pending_for(session, users["leader3"]) == [a] and own not in svc.pending_for(session, users["leader3"])
     assert svc.pending_for(session, users["clerk"]) == []
 
 

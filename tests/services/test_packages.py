@@ -6,29 +6,14 @@ from itertools import count
 import pytest
 from sqlalchemy import func, select
 
-from models import (Case, CaseEvent, CaseParty, Department, PackageAssignment, PackageProgress, Party,
-                    User, db)
+from models import Case, CaseEvent, CaseParty, PackageAssignment, PackageProgress, Party, db
 from services import ServiceError, ValidationFailed
 from services import packages as pk
+from tests.factories import make_dept as _dept, make_user as _user
 
 
 _seq = count(1)
 TODAY = date(2026, 11, 20)
-
-
-def _dept(name, parent=None, kind="unit"):
-    d = Department(name=name, kind=kind, parent=parent)
-    db.session.add(d)
-    db.session.flush()
-    return d
-
-
-def _user(username, full_name, role, dept, rank=100, position=None):
-    u = User(username=username, full_name=full_name, role=role, department=dept, rank_order=rank,
-             position=position, active=True, password_hash="x")
-    db.session.add(u)
-    db.session.flush()
-    return u
 
 
 def _case(dept, petitioner, place="城关镇", status="handling"):

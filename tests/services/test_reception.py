@@ -7,29 +7,13 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from models import Case, CaseEvent, Department, ReceptionEvent, ReceptionSchedule, User, db
+from models import Case, CaseEvent, ReceptionEvent, ReceptionSchedule, db
 from services import ServiceError, ValidationFailed
 from services import reception as rs
 from services.registration import PartyInput, RegistrationInput
+from tests.factories import make_dept as _dept, make_user as _user
 
 TUE, THU, SAT = 1, 3, 5
-
-
-
-def _dept(name, parent=None, kind="unit"):
-    d = Department(name=name, kind=kind, parent=parent)
-    db.session.add(d)
-    db.session.flush()
-    return d
-
-
-def _user(username, full_name, role, dept, rank=100, position=None, portfolio=None):
-    u = User(username=username, full_name=full_name, role=role, department=dept, rank_order=rank,
-             position=position, portfolio=portfolio, active=True)
-    u.set_password("demo1234")
-    db.session.add(u)
-    db.session.flush()
-    return u
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from models import (Case, CaseParty, Department, PackageAssignment, Party, ReceptionSchedule, User, db)
-
+from models import Case, CaseParty, PackageAssignment, Party, ReceptionSchedule, User, db
+from tests.factories import make_dept as _dept, make_user as _user
 
 
 # ---- on the demo office --------------------------------------------------------------------
@@ -70,22 +70,6 @@ def test_demo_month_with_entries_is_not_regenerated(make_client):
 
 
 # ---- on a small hand-built office ------------------------------------------------------------
-
-
-def _dept(name, parent=None, kind="unit"):
-    d = Department(name=name, kind=kind, parent=parent)
-    db.session.add(d)
-    db.session.flush()
-    return d
-
-
-def _user(username, full_name, role, dept, rank=100, position=None, portfolio=None):
-    u = User(username=username, full_name=full_name, role=role, department=dept, rank_order=rank,
-             position=position, portfolio=portfolio, active=True)
-    u.set_password("demo1234")
-    db.session.add(u)
-    db.session.flush()
-    return u
 
 
 def _case(dept, party, n, place="城关镇"):
