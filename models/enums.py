@@ -45,7 +45,7 @@ STATUSES = {
     "voided": "已作废",
 }
 FINAL_STATUSES = ("declined", "refused_repeat", "forwarded", "closed", "archived", "voided")
-OPEN_STATUSES = tuple(s for s in STATUSES if s not in FINAL_STATUSES)
+OPEN_CASE_STATUSES = tuple(s for s in STATUSES if s not in FINAL_STATUSES)
 
 PARTY_ROLES = {"petitioner": "信访人", "representative": "代表人", "accused": "被反映人"}
 PARTY_KINDS = {"person": "个人", "unit": "单位"}

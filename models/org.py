@@ -3,7 +3,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db
 from models.base import utcnow
-from models.enums import DEPT_KINDS, ROLES
+from models.enums import ROLES
 
 # werkzeug's default (scrypt). The test suite lowers it so thousands of logins stay fast;
 # stored hashes name their own method, so verification follows whatever was stored.
@@ -22,10 +22,6 @@ class Department(db.Model):
     active = db.Column(db.Boolean, nullable=False, default=True)
 
     parent = db.relationship("Department", remote_side=[id], backref="children")
-
-    @property
-    def kind_label(self):
-        return DEPT_KINDS.get(self.kind, self.kind)
 
     def __str__(self):
         return self.name

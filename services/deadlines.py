@@ -15,10 +15,10 @@ Clocks (each has a day mode setting `clock_<name>_mode`: calendar | working):
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, extract, false, func, or_, select
+from sqlalchemy import and_, extract, false, or_, select
 
 from models import Case, CaseEvent, Holiday
-from models.enums import DAY_MODES, OPEN_STATUSES
+from models.enums import DAY_MODES, OPEN_CASE_STATUSES
 from services import settings
 from services.clock import today as office_today
 
@@ -65,18 +65,6 @@ class Calendar:
 
     def add_working(self, start, days):
         return self.add(start, days, "working")
-
-    def working_days_between(self, start, end):
-        """Working days after `start` up to and including `end` (negative if end < start)."""
-        if end == start:
-            return 0
-        sign, a, b = (1, start, end) if end > start else (-1, end, start)
-        n, d = 0, a
-        while d < b:
-            d += timedelta(days=1)
-            if self.is_working_day(d):
-                n += 1
-        return sign * n
 
 
 def load_calendar(session):
@@ -212,12 +200,12 @@ def recompute_case(session, case, cal=None, keep_custom=None):
         case.handle_due = new_due
 
 
-def recompute_open_cases(session, batch=500):
+def recompute_open_cases(session):
     """Recompute every open case's due dates; returns how many changed. The caller commits."""
     cal = load_calendar(session)
     custom = custom_due_case_ids(session)
     changed = 0
-    cases = list(session.execute(select(Case).where(Case.status.in_(OPEN_STATUSES))
+    cases = list(session.execute(select(Case).where(Case.status.in_(OPEN_CASE_STATUSES))
                                  .order_by(Case.id)).scalars())
     for case in cases:
         before = (case.accept_due, case.handle_due)
@@ -312,21 +300,3 @@ def due_soon_filter(session, today=None):
     today = today or office_today()
     cutoff = due_soon_cutoff(load_calendar(session), today, due_soon_days(session))
     return due_soon_clause(cutoff, today)
-
-
-def is_due_soon(session, case, today=None, cal=None):
-    today = today or office_today()
-    cal = cal or load_calendar(session)
-    cutoff = due_soon_cutoff(cal, today, due_soon_days(session))
-    return any(today <= d <= cutoff for _, d in running_dues(case))
-
-
-def is_overdue(case, today=None):
-    today = today or office_today()
-    return any(d < today for _, d in running_dues(case))
-
-
-def count_open_overdue(session, where, today=None):
-    today = today or office_today()
-    return session.execute(select(func.count()).select_from(Case).where(
-        where, overdue_clause(today))).scalar()

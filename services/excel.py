@@ -33,6 +33,8 @@ from urllib.parse import quote
 
 import xlsxwriter
 
+from services.adapters import xlsx_internals
+
 KINDS = ("text", "int", "num", "pct", "delta", "date", "datetime")
 MAX_CELL_CHARS = 32767
 FONT = "宋体"
@@ -189,7 +191,7 @@ def _write(wb, sheet_title, title, subtitle, columns, rows, totals, footer_lines
             else:
                 ws.write_string(top + 1, c, columns[c].header, fm.header)
         for c in vertical:
-            ws.merge.append([top, c, top + 1, c])
+            xlsx_internals.record_merge(ws, top, c, top + 1, c)
         r = top + 2
     else:
         ws.set_row(r, 24)

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from models import Case, db
 from services import access
 from tests.conftest import Browserless, _make_app
+from views.adapters import admin_internals
 
 ROLE_USERS = {"admin": "admin", "clerk": "clerk", "handler": "handler1", "leader": "leader2",
               "archivist": "archivist"}
@@ -153,7 +154,7 @@ class World:
         from models import User
         self.app = app
         self.admin = app.extensions["xinfang_admin"]
-        self.views = {v.endpoint: v for v in self.admin._views}
+        self.views = {v.endpoint: v for v in admin_internals.registered_views(self.admin)}
         self.users = {role: db.session.execute(select(User).where(User.username == name)).scalar_one()
                       for role, name in ROLE_USERS.items()}
         self.clients = {}

@@ -15,7 +15,7 @@ from flask import abort, has_request_context, redirect, request, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
-from flask_admin.contrib.sqla.fields import QuerySelectField
+from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from sqlalchemy import or_
@@ -90,9 +90,7 @@ def scoped_loader(loader):
     """The same loader, limited to the rows the current user may see."""
     if isinstance(loader, ScopedAjaxLoader) or not isinstance(loader, QueryAjaxModelLoader):
         return loader
-    scoped = ScopedAjaxLoader.__new__(ScopedAjaxLoader)
-    scoped.__dict__.update(loader.__dict__)
-    return scoped
+    return ScopedAjaxLoader(loader.name, loader.session, loader.model, **loader.options)
 
 
 def scope_relation_fields(form):
@@ -124,11 +122,25 @@ def _strict_pre_validate(field):
     original = field.pre_validate
 
     def pre_validate(form):
-        field.data  # resolves the posted value against the choices
-        if getattr(field, "_formdata", None) or getattr(field, "_invalid_formdata", False):
+        if _posted_but_not_chosen(field):
             raise ValidationError("请从列表中选择。")
         original(form)
     return pre_validate
+
+
+def _posted_but_not_chosen(field):
+    """Whether a posted id (field.raw_data) matched none of the field's choices.
+
+    Flask-Admin's QuerySelectField with allow_blank turns an unknown id into a silent blank, and
+    QuerySelectMultipleField drops it; "__None" is the blank choice of the single field.
+    """
+    posted = field.raw_data or []
+    if isinstance(field, QuerySelectMultipleField):
+        chosen = {str(field.get_pk(obj)) for obj in field.data or ()}
+        return any(v not in chosen for v in posted)
+    if not posted or not posted[0] or (field.allow_blank and posted[0] == "__None"):
+        return False
+    return field.data is None
 
 
 def _walk(form):

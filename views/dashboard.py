@@ -4,6 +4,7 @@ from flask_login import current_user
 
 from models import db
 from services import dashboard
+from views.adapters import admin_internals
 
 # Filter classes by meaning; the case list's own filters may change, links follow what exists.
 EQ = ("ChoiceFilter", "DepartmentFilter", "FilterEqual", "BooleanEqualFilter", "DateEqualFilter")
@@ -13,8 +14,7 @@ BETWEEN = ("DateBetweenFilter",)
 
 
 def _case_view():
-    admin = current_app.extensions.get("xinfang_admin")
-    return next((v for v in getattr(admin, "_views", ()) if getattr(v, "endpoint", "") == "case"), None)
+    return admin_internals.view_by_endpoint(current_app.extensions["xinfang_admin"], "case")
 
 
 def _filter_arg(view, key, kinds):

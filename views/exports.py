@@ -13,6 +13,7 @@ from models import Case, CaseParty, Department, Party, db
 from models.enums import CHANNELS, PURPOSES, SATISFACTION, SOURCES, STATUSES, label
 from services import access, excel, settings
 from services.clock import OFFICE_TZ
+from views.adapters import admin_internals
 from views.base import send_recorded_xlsx
 
 BATCH = 1000
@@ -122,17 +123,7 @@ class LedgerExportMixin:
 
     def ledger_query(self):
         """The list's query (scope + search + filters + sort) without paging."""
-        args = self._get_list_extra_args()
-        sort = self._get_column_by_idx(args.sort)
-        sort_column = sort[0] if sort is not None else None
-        query = self.get_query()
-        joins, count_joins = {}, {}
-        if self._search_supported and args.search:
-            query, _, joins, count_joins = self._apply_search(query, None, joins, count_joins, args.search)
-        if args.filters and self._filters:
-            query, _, joins, count_joins = self._apply_filters(query, None, joins, count_joins, args.filters)
-        query, joins = self._apply_sorting(query, joins, sort_column, args.sort_desc)
-        return query, args
+        return admin_internals.list_query(self)
 
     def ledger_description(self, args):
         parts = []

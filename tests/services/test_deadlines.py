@@ -156,7 +156,4 @@ def test_sql_filters(app):
 
     assert ids(deadlines.overdue_clause()) == {late.id, not_told.id}
     assert ids(deadlines.due_soon_filter(db.session)) == {soon.id}
-    assert deadlines.is_overdue(late) and not deadlines.is_overdue(replied) and not deadlines.is_overdue(told)
-    assert deadlines.is_due_soon(db.session, soon) and not deadlines.is_due_soon(db.session, later)
     assert deadlines.running_due(later) == D(2026, 11, 26)
-    assert deadlines.count_open_overdue(db.session, Case.department_id == o.zj.id) == 1

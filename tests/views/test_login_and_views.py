@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from models import User, db
 from services import access
+from views.adapters import admin_internals
 
 DEMO_USERS = ["admin", "clerk", "leader", "leader2", "leader3", "archivist", "handler1", "handler2", "handler3"]
 
@@ -18,7 +19,7 @@ def _screens(app):
     out = []
     with app.test_request_context():
         from flask import url_for
-        for view in admin._views:
+        for view in admin_internals.registered_views(admin):
             screen = getattr(view, "screen", None)
             if not screen or view.endpoint == "attachment":
                 continue
