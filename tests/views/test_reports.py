@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import select
 
 from models import ArchiveRecord, AuditLog, Case, PackageProgress, PackageAssignment, db
-from services import statistics as st
+from views.pages import statistics as st
 from tests.services.test_statistics import add_case, build_month, build_office
 from views.dashboard import EQ, case_list_url
-from views.pages import statistics as stats_page
 
 
 @pytest.fixture
@@ -123,11 +122,11 @@ def test_statistics_page_and_excel_show_the_same_numbers(login):
     for key, row in zip(keys, excel_rows):
         kind = "pct" if row[1] == "%" else "int"
         shown = screen[key]
-        assert stats_page.fmt_value(kind, row[2]) == shown["cur"], key
-        assert stats_page.fmt_value(kind, row[3]) == shown["last_year"], key
-        assert stats_page.fmt_change(kind, row[4]) == shown["yoy"], key
-        assert stats_page.fmt_value(kind, row[5]) == shown["prev"], key
-        assert stats_page.fmt_change(kind, row[6]) == shown["mom"], key
+        assert st.fmt_value(kind, row[2]) == shown["cur"], key
+        assert st.fmt_value(kind, row[3]) == shown["last_year"], key
+        assert st.fmt_change(kind, row[4]) == shown["yoy"], key
+        assert st.fmt_value(kind, row[5]) == shown["prev"], key
+        assert st.fmt_change(kind, row[6]) == shown["mom"], key
     footer = [r[0] for r in ws.iter_rows(values_only=True) if r[0] and "填报单位" in str(r[0])]
     assert footer and "填报人：王登记" in footer[0]
 
@@ -233,5 +232,5 @@ def test_demo_statistics_page_matches_excel(make_client):
     assert int(screen[0]["cur"]) > 50
     for shown, row in zip(screen, excel_rows):
         kind = "pct" if row[1] == "%" else "int"
-        assert (stats_page.fmt_value(kind, row[2]), stats_page.fmt_change(kind, row[4]), stats_page.fmt_change(kind, row[6])) == \
+        assert (st.fmt_value(kind, row[2]), st.fmt_change(kind, row[4]), st.fmt_change(kind, row[6])) == \
             (shown["cur"], shown["yoy"], shown["mom"])
