@@ -20,11 +20,13 @@
         Header rows are frozen; dates are real Excel dates; text is never turned into formulas.
 
     new_workbook(path) -> xlsxwriter.Workbook                     for several sheets in one file
-    build_file(build_fn) -> (path, result)                        build_fn(path) writes a temp file
+    build_file(build_fn) -> (file, result)                        build_fn(path) writes a temp file
                                                                   (e.g. lambda p: write_table(p, ...));
-                                                                  views.base.send_xlsx sends it
-    remove_file(path)
+                                                                  the file, open for reading, is
+                                                                  removed when closed
+                                                                  (views.base.send_xlsx sends it)
 """
+import io
 import os
 import tempfile
 from dataclasses import dataclass
@@ -237,13 +239,25 @@ def _write(wb, sheet_title, title, subtitle, columns, rows, totals, footer_lines
     return count
 
 
+class TempFile(io.FileIO):
+    """A built workbook opened for reading; closing it (the server does, once the download is sent)
+    removes it from disk."""
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            remove_file(self.name)
+
+
 def build_file(build_fn):
-    """Run build_fn(path) on a new temp file; returns (path, build_fn's result). The caller sends
-    the file and removes it (remove_file) when done; if build_fn fails the file is removed here."""
+    """Run build_fn(path) on a new temp file; returns (TempFile opened for reading, build_fn's
+    result). If build_fn fails the file is removed at once."""
     fd, path = tempfile.mkstemp(prefix="xf-export-", suffix=".xlsx")
     os.close(fd)
     try:
-        return path, build_fn(path)
+        result = build_fn(path)
+        return TempFile(path, "rb"), result
     except BaseException:
         remove_file(path)
         raise

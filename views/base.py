@@ -11,6 +11,8 @@ Doors of a SecureModelView and how each is closed:
 - actions: posted ids re-scoped; one id out of reach refuses the whole action (404), nothing runs;
 - built-in export: off (404); exports go through services/excel.py with access.case_filter.
 """
+import os
+
 from flask import abort, has_request_context, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
@@ -42,14 +44,14 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def send_xlsx(filename, build):
     """(response, build's result): build(path) writes the workbook (services/excel.py) into a temp
     file that is streamed under the Chinese `filename` (RFC 5987) and removed once sent."""
-    path, result = excel.build_file(build)
+    fh, result = excel.build_file(build)
     try:
-        resp = send_file(path, mimetype=XLSX, as_attachment=True, download_name=filename,
-                         conditional=False, etag=False)
+        resp = send_file(fh, mimetype=XLSX, as_attachment=True, download_name=filename,
+                         conditional=False)
+        resp.content_length = os.fstat(fh.fileno()).st_size
     except BaseException:
-        excel.remove_file(path)
+        fh.close()
         raise
-    resp.call_on_close(lambda: excel.remove_file(path))
     resp.headers["Cache-Control"] = "no-store"
     return resp, result
 

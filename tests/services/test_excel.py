@@ -1,6 +1,7 @@
 """The one export helper (services/excel.py, sent by views.base.send_xlsx) and the ledger rows
 (services/ledger.py), opened back with openpyxl."""
 import os
+import tempfile
 import zipfile
 from datetime import date, datetime
 from xml.dom import minidom
@@ -81,6 +82,15 @@ def test_send_xlsx_streams_the_file_under_its_chinese_name_and_removes_it(app):
     resp.close()
     assert body[:2] == b"PK" and len(body) == int(resp.headers["Content-Length"])
     assert not os.path.exists(seen["path"])
+
+
+def test_a_download_leaves_no_temp_file_once_sent(make_client, monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    resp = make_client("clerk").get("/admin/import/template.xlsx")
+    assert resp.status_code == 200 and resp.get_data()[:2] == b"PK"
+    assert list(tmp_path.glob("xf-export-*"))  # still there while the server sends it
+    resp.close()  # what the WSGI server does once the body is sent
+    assert not list(tmp_path.glob("xf-export-*"))
 
 
 def test_send_xlsx_removes_the_file_when_the_build_fails(app):
