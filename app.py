@@ -9,7 +9,6 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
 
 from models import db, User
 
@@ -41,24 +40,30 @@ def _config_from_env(app):
     )
 
 
-@event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_conn, _record):
-    if type(dbapi_conn).__module__.startswith("sqlite3"):
-        # Take over transaction control from pysqlite so BEGIN IMMEDIATE below is honoured.
-        dbapi_conn.isolation_level = None
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.close()
+    # Take over transaction control from pysqlite so BEGIN IMMEDIATE below is honoured.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.close()
 
 
-@event.listens_for(Engine, "begin")
 def _sqlite_begin(conn):
-    if conn.dialect.name == "sqlite":
-        # Writers queue on the lock instead of failing with "database is locked" when a
-        # read transaction tries to upgrade; this is what keeps case numbers unique.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers queue on the lock instead of failing with "database is locked" when a
+    # read transaction tries to upgrade; this is what keeps case numbers unique.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _sqlite_listeners(app):
+    """The pragmas and BEGIN IMMEDIATE on every connection of this app's SQLite engines (and only
+    theirs: other engines in the process, e.g. a test's own, are left as they are)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _sqlite_pragmas)
+                event.listen(engine, "begin", _sqlite_begin)
 
 
 def _security(app):
@@ -114,6 +119,7 @@ def create_app(config=None):
     _security(app)
 
     db.init_app(app)
+    _sqlite_listeners(app)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "zh_Hans_CN", timezone_selector=lambda: "Asia/Shanghai")
@@ -150,6 +156,6 @@ def create_app(config=None):
     def _root():
         return redirect(url_for("admin.index"))
 
-    from services.cli import register_cli
+    from views.cli import register_cli
     register_cli(app)
     return app

@@ -1,12 +1,11 @@
-"""Case attachments (来信原件, 答复意见书, 送达回证 ...): files on disk under ATTACHMENT_DIR,
-stored under a random name; the original (sanitized, Chinese kept) name is the download name."""
+"""Case attachments (来信原件, 答复意见书, 送达回证 ...): files on disk under `root` (the app's
+ATTACHMENT_DIR, passed in by the view), stored under a random name; the original (sanitized,
+Chinese kept) name is the download name."""
 import mimetypes
 import os
 import re
 import secrets
 import unicodedata
-
-from flask import current_app
 
 from models import Attachment, CaseEvent
 from models.enums import ATTACHMENT_KINDS
@@ -55,21 +54,17 @@ def check_upload(file_storage):
     return None
 
 
-def storage_root():
-    return os.path.abspath(current_app.config["ATTACHMENT_DIR"])
-
-
-def full_path(attachment):
-    """The file of an attachment on disk, refusing any path that leaves ATTACHMENT_DIR."""
-    root = storage_root()
+def full_path(attachment, root):
+    """The file of an attachment on disk, refusing any path that leaves `root`."""
+    root = os.path.abspath(root)
     path = os.path.abspath(os.path.join(root, attachment.stored_path))
     if os.path.commonpath([root, path]) != root:
         return None
     return path
 
 
-def save(session, actor, case, file_storage, kind="other", *, check=True, note=""):
-    """Store one uploaded file for `case` and write an 'attach' event; the caller commits.
+def save(session, actor, case, file_storage, kind="other", *, root, check=True, note=""):
+    """Store one uploaded file for `case` under `root` and write an 'attach' event; the caller commits.
 
     Raises ServiceError (Chinese) when the user may not attach, the case is archived, or the file is
     not acceptable. With check=False (registration, which checked the role already) only the file is checked.
@@ -89,7 +84,7 @@ def save(session, actor, case, file_storage, kind="other", *, check=True, note="
     ext = extension(filename)
     sub = f"{case.received_on:%Y/%m}" if case.received_on else "misc"
     stored = f"{sub}/{secrets.token_hex(16)}{ext}"
-    path = os.path.join(storage_root(), stored)
+    path = os.path.join(os.path.abspath(root), stored)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     file_storage.save(path)
     size = os.path.getsize(path)
@@ -108,21 +103,21 @@ def save(session, actor, case, file_storage, kind="other", *, check=True, note="
     return att
 
 
-def discard(attachment):
+def discard(attachment, root):
     """Remove the file of an attachment whose transaction failed."""
-    path = full_path(attachment)
+    path = full_path(attachment, root)
     if path and os.path.exists(path):
         os.remove(path)
 
 
-def for_download(session, user, attachment_id):
+def for_download(session, user, attachment_id, root):
     """(attachment, path) when `user` may download it (access.can_download: sees the case, and for an
     accusation may know the accuser) and the file exists, else None."""
     pk = access.parse_id(attachment_id)
     att = session.get(Attachment, pk) if pk is not None else None
     if att is None or not access.can_download(session, user, att):
         return None
-    path = full_path(att)
+    path = full_path(att, root)
     if path is None or not os.path.isfile(path):
         return None
     return att, path

@@ -1,10 +1,10 @@
-"""Figures for the home page, always within the viewer's reach (access.case_filter)."""
+"""Figures for the home page, always within the viewer's reach (access.case_filter).
+views/pages/dashboard.py labels them for the page."""
 from datetime import date
 
 from sqlalchemy import and_, case, func, select
 
 from models import Case, Department
-from models.enums import CHANNELS, STATUSES
 from services import access, deadlines
 from services.clock import today as office_today
 
@@ -29,7 +29,9 @@ def _next_month(d):
     return date(d.year + (d.month == 12), d.month % 12 + 1, 1)
 
 
-def build(session, user):
+def figures(session, user):
+    """Counts by status, the overdue and due-soon counts, this month's inflow by channel, this
+    year's figures per department, and cases received and closed in each of the last 12 months."""
     scope = and_(access.case_filter(session, user), Case.status != "voided")
     today = office_today()
     by_status = dict(session.execute(
@@ -81,15 +83,8 @@ def build(session, user):
     trend_row = session.execute(select(*cols).where(
         scope, ((Case.received_on >= first) & (Case.received_on < last))
         | ((Case.closed_on >= first) & (Case.closed_on < last)))).mappings().one()
-    trend = {
-        "labels": [f"{m.year}年{m.month}月" for m in months],
-        "received": [int(trend_row[f"r{i}"]) for i in range(len(months))],
-        "closed": [int(trend_row[f"c{i}"]) for i in range(len(months))],
-        "months": months,
-    }
     return {
-        "status_counts": [(code, name, by_status.get(code, 0)) for code, name in STATUSES.items()],
-        "total": sum(by_status.values()),
+        "by_status": by_status,
         "overdue": overdue,
         "due_soon": due_soon,
         "due_soon_cutoff": cutoff,
@@ -97,9 +92,10 @@ def build(session, user):
         "missing_holiday_years": missing_years,
         "today": today,
         "month_start": month_start,
-        "inflow": [(code, name, inflow.get(code, 0)) for code, name in CHANNELS.items()],
-        "inflow_total": sum(inflow.values()),
+        "inflow": inflow,
         "departments": departments,
         "year_start": year_start,
-        "trend": trend,
+        "months": months,
+        "received": [int(trend_row[f"r{i}"]) for i in range(len(months))],
+        "closed": [int(trend_row[f"c{i}"]) for i in range(len(months))],
     }

@@ -20,16 +20,17 @@
         Header rows are frozen; dates are real Excel dates; text is never turned into formulas.
 
     new_workbook(path) -> xlsxwriter.Workbook                     for several sheets in one file
-    xlsx_response(filename_zh, build_fn) -> flask.Response
-        build_fn(path) writes the file (e.g. lambda p: write_table(p, ...)); its return value is kept
-        as response.xlsx_result. The file is streamed from a temp file and deleted afterwards; the
-        Chinese file name goes out as an RFC 5987 filename*.
+    build_file(build_fn) -> (file, result)                        build_fn(path) writes a temp file
+                                                                  (e.g. lambda p: write_table(p, ...));
+                                                                  the file, open for reading, is
+                                                                  removed when closed
+                                                                  (views.base.send_xlsx sends it)
 """
+import io
 import os
 import tempfile
 from dataclasses import dataclass
 from datetime import date, datetime
-from urllib.parse import quote
 
 import xlsxwriter
 
@@ -240,58 +241,31 @@ def _write(wb, sheet_title, title, subtitle, columns, rows, totals, footer_lines
     return count
 
 
-def ascii_fallback(filename_zh):
-    stem, dot, ext = filename_zh.rpartition(".")
-    safe = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_") else "" for ch in stem)
-    return (safe or "export") + (dot + ext if dot else ".xlsx")
+class TempFile(io.FileIO):
+    """A built workbook opened for reading; closing it (the server does, once the download is sent)
+    removes it from disk."""
+
+    def close(self):
+        try:
+            super().close()
+        finally:
+            remove_file(self.name)
 
 
-def content_disposition(filename_zh):
-    return (f'attachment; filename="{ascii_fallback(filename_zh)}"; '
-            f"filename*=UTF-8''{quote(filename_zh, safe='')}")
-
-
-def xlsx_response(filename_zh, build_fn):
-    """Build the workbook into a temp file, then stream it; the temp file is removed afterwards."""
-    from flask import Response
-
+def build_file(build_fn):
+    """Run build_fn(path) on a new temp file; returns (TempFile opened for reading, build_fn's
+    result). If build_fn fails the file is removed at once."""
     fd, path = tempfile.mkstemp(prefix="xf-export-", suffix=".xlsx")
     os.close(fd)
     try:
         result = build_fn(path)
-        size = os.path.getsize(path)
-        fh = open(path, "rb")
+        return TempFile(path, "rb"), result
     except BaseException:
-        _remove(path)
+        remove_file(path)
         raise
 
-    def stream():
-        try:
-            while True:
-                chunk = fh.read(64 * 1024)
-                if not chunk:
-                    break
-                yield chunk
-        finally:
-            _cleanup()
 
-    def _cleanup():
-        if not fh.closed:
-            fh.close()
-        _remove(path)
-
-    resp = Response(stream(), mimetype=(
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
-        direct_passthrough=True)
-    resp.headers["Content-Disposition"] = content_disposition(filename_zh)
-    resp.headers["Content-Length"] = str(size)
-    resp.headers["Cache-Control"] = "no-store"
-    resp.call_on_close(_cleanup)
-    resp.xlsx_result = result
-    return resp
-
-
-def _remove(path):
+def remove_file(path):
     try:
         os.remove(path)
     except OSError:

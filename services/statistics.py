@@ -471,24 +471,6 @@ def write_report_sheet(target, rep, *, filled_by, filled_on=None):
                             f"填报日期：{filled_on:%Y年%m月%d日}"])
 
 
-# ---- display helpers shared by the page ------------------------------------------------------------
-
-def fmt_value(kind, value):
-    if value is None:
-        return "—"
-    if kind == "pct":
-        return f"{value * 100:.1f}%"
-    return str(int(value))
-
-
-def fmt_change(kind, value):
-    if value is None:
-        return "—"
-    if kind == "pct":
-        return f"{value * 100:+.1f}个百分点"
-    return f"{value * 100:+.1f}%"
-
-
 # ---- the other sheets: overdue list, 包案 ledger, archive catalogue ------------------------------
 
 

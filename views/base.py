@@ -11,7 +11,9 @@ Doors of a SecureModelView and how each is closed:
 - actions: posted ids re-scoped; one id out of reach refuses the whole action (404), nothing runs;
 - built-in export: off (404); exports go through services/excel.py with access.case_filter.
 """
-from flask import abort, has_request_context, redirect, request, url_for
+import os
+
+from flask import abort, has_request_context, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
 from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
@@ -36,13 +38,35 @@ def _deny():
     abort(403)
 
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def send_xlsx(filename, build):
+    """(response, build's result): build(path) writes the workbook (services/excel.py) into a temp
+    file that is streamed under the Chinese `filename` (RFC 5987) and removed once sent."""
+    fh, result = excel.build_file(build)
+    try:
+        resp = send_file(fh, mimetype=XLSX, as_attachment=True, download_name=filename,
+                         conditional=False)
+        resp.content_length = os.fstat(fh.fileno()).st_size
+    except BaseException:
+        fh.close()
+        raise
+    resp.headers["Cache-Control"] = "no-store"
+    return resp, result
+
+
 def send_recorded_xlsx(filename, build, detail, row_count=None):
-    """An xlsx download (services/excel.py) with the export recorded: who, when, what, rows."""
+    """An xlsx download (send_xlsx) with the export recorded: who, when, what, rows."""
     session, user = db.session, current_user._get_current_object()
-    resp = excel.xlsx_response(filename, build)
-    audit.record(session, user, "export", detail=detail, ip=request.remote_addr,
-                 row_count=resp.xlsx_result if row_count is None else row_count)
-    session.commit()
+    resp, written = send_xlsx(filename, build)
+    try:
+        audit.record(session, user, "export", detail=detail, ip=request.remote_addr,
+                     row_count=written if row_count is None else row_count)
+        session.commit()
+    except BaseException:
+        resp.close()  # removes the temp file
+        raise
     return resp
 
 

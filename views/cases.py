@@ -8,9 +8,10 @@ from sqlalchemy import not_, select
 
 from models import Case, Department, db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
-from services import access, case_view, deadlines
+from services import access, deadlines
 from views.base import SecureModelView
 from views.exports import LedgerExportMixin
+from views.pages import case_page
 
 
 # ---- list filters ------------------------------------------------------------------------------
@@ -93,7 +94,7 @@ class DueSoonFilter(_ClockFilter):
 def _days_left(view, context, model, name):
     if "xf_cal" not in g:
         g.xf_cal = deadlines.load_calendar(db.session)
-    state = case_view.primary_state(db.session, model, g.xf_cal)
+    state = case_page.primary_state(db.session, model, g.xf_cal)
     if state is None:
         return ""
     text = {"overdue": "超期", "due_soon": "临期"}.get(state.state)
@@ -178,7 +179,7 @@ class CaseView(LedgerExportMixin, SecureModelView):
         case = self.get_one(request.args.get("id"))
         if case is None:
             abort(404)
-        page = case_view.build(db.session, current_user, case)
+        page = case_page.build(db.session, current_user, case)
         return self.render(self.details_template, case=case, page=page,
                            return_url=self.get_url(".index_view"))
 

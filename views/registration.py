@@ -1,7 +1,7 @@
 """The one-screen registration page (登记信访事项) and the attachment upload/download doors."""
 from datetime import date
 
-from flask import abort, flash, redirect, request, send_file, url_for
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
@@ -173,7 +173,7 @@ class RegistrationView(SecureBaseView):
             if has_file:
                 db.session.flush()
                 saved = attachments.save(db.session, current_user, case, upload, form.letter_kind.data,
-                                         check=False)
+                                         root=current_app.config["ATTACHMENT_DIR"], check=False)
             db.session.commit()
         except ValidationFailed as exc:
             db.session.rollback()
@@ -185,7 +185,7 @@ class RegistrationView(SecureBaseView):
         except IntegrityError:
             db.session.rollback()
             if saved is not None:
-                attachments.discard(saved)
+                attachments.discard(saved, current_app.config["ATTACHMENT_DIR"])
             return {"_form": [MSG_CONFLICT]}, None
         flash(f"已登记，编号 {case.number}（查询码 {case.query_code}）", "success")
         return {}, case
@@ -219,7 +219,8 @@ class AttachmentView(SecureBaseView):
 
     @expose("/<int:attachment_id>")
     def download(self, attachment_id):
-        found = attachments.for_download(db.session, current_user, attachment_id)
+        found = attachments.for_download(db.session, current_user, attachment_id,
+                                         current_app.config["ATTACHMENT_DIR"])
         if found is None:
             abort(404)
         att, path = found
@@ -237,7 +238,8 @@ class AttachmentView(SecureBaseView):
         saved = None
         try:
             saved = attachments.save(db.session, current_user, case, request.files.get("file"),
-                                     request.form.get("kind") or "other")
+                                     request.form.get("kind") or "other",
+                                     root=current_app.config["ATTACHMENT_DIR"])
             db.session.commit()
         except ServiceError as exc:
             db.session.rollback()
@@ -246,7 +248,7 @@ class AttachmentView(SecureBaseView):
         except IntegrityError:
             db.session.rollback()
             if saved is not None:
-                attachments.discard(saved)
+                attachments.discard(saved, current_app.config["ATTACHMENT_DIR"])
             flash(MSG_CONFLICT, "danger")
             return redirect(back)
         flash(f"已上传附件：{saved.filename}", "success")

@@ -9,9 +9,10 @@ from flask_login import current_user
 
 from models import db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, SOURCES, STATUSES
-from services import access, excel, importing, statistics
+from services import access, importing, statistics
 from services.clock import OFFICE_TZ, today as office_today
-from views.base import SecureBaseView, send_recorded_xlsx
+from views.base import SecureBaseView, send_recorded_xlsx, send_xlsx
+from views.pages import statistics as statistics_page
 
 CATEGORY = "统计报表"
 
@@ -51,7 +52,7 @@ class StatisticsView(SecureBaseView):
             "reports/statistics.html", rep=rep, args=request.args, today=today,
             choices=statistics.department_choices(db.session, _user()),
             kinds=statistics.KINDS, years=range(today.year, today.year - 10, -1),
-            fmt_value=statistics.fmt_value, fmt_change=statistics.fmt_change,
+            fmt_value=statistics_page.fmt_value, fmt_change=statistics_page.fmt_change,
             export_url=url_for(".export", **request.args))
 
     @expose("/export.xlsx")
@@ -150,7 +151,7 @@ class ImportView(SecureBaseView):
 
     @expose("/template.xlsx")
     def template(self):
-        return excel.xlsx_response("信访事项台账导入模板.xlsx", importing.write_template)
+        return send_xlsx("信访事项台账导入模板.xlsx", importing.write_template)[0]
 
     @expose("/upload", methods=("POST",))
     def upload(self):

@@ -1,4 +1,7 @@
-"""The one export helper (services/excel.py) and the ledger rows, opened back with openpyxl."""
+"""The one export helper (services/excel.py, sent by views.base.send_xlsx) and the ledger rows
+(services/ledger.py), opened back with openpyxl."""
+import os
+import tempfile
 import zipfile
 from datetime import date, datetime
 from xml.dom import minidom
@@ -8,8 +11,9 @@ import pytest
 
 from models import Case, db
 from services import access, excel
+from services.ledger import LEDGER_COLUMNS, write_ledger
 from tests.services.test_statistics import build_month, build_office
-from views.exports import LEDGER_COLUMNS, write_ledger
+from views.base import send_xlsx
 
 
 def _xml_ok(path):
@@ -57,25 +61,47 @@ def test_several_sheets_in_one_workbook(tmp_path):
     assert openpyxl.load_workbook(path).sheetnames == ["台账", "台账(2)"]
 
 
-def test_content_disposition_is_rfc5987():
-    value = excel.content_disposition("信访事项台账_20261120.xlsx")
-    assert 'filename="_20261120.xlsx"' in value
-    assert "filename*=UTF-8''%E4%BF%A1%E8%AE%BF" in value
-
-
-def test_xlsx_response_streams_and_removes_temp_file(app, tmp_path):
-    seen = {}
-
+def _one_cell(seen):
     def build(path):
         seen["path"] = path
         return excel.write_table(path, sheet_title="s", title="t", columns=[excel.Column("a")], rows=[["x"]])
+    return build
 
-    resp = excel.xlsx_response("测试.xlsx", build)
-    assert resp.xlsx_result == 1
+
+def test_send_xlsx_streams_the_file_under_its_chinese_name_and_removes_it(app):
+    seen = {}
+    with app.test_request_context():
+        resp, written = send_xlsx("信访事项台账_20261120.xlsx", _one_cell(seen))
+    assert written == 1
+    disposition = resp.headers["Content-Disposition"]
+    assert disposition.startswith("attachment;") and "filename=_20261120.xlsx" in disposition
+    assert "filename*=UTF-8''%E4%BF%A1%E8%AE%BF" in disposition  # RFC 5987
+    assert resp.headers["Cache-Control"] == "no-store"
+    assert resp.is_streamed and int(resp.headers["Content-Length"]) == os.path.getsize(seen["path"])
     body = b"".join(resp.response)
     resp.close()
-    assert body[:2] == b"PK"
-    import os
+    assert body[:2] == b"PK" and len(body) == int(resp.headers["Content-Length"])
+    assert not os.path.exists(seen["path"])
+
+
+def test_a_download_leaves_no_temp_file_once_sent(make_client, monkeypatch, tmp_path):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    resp = make_client("clerk").get("/admin/import/template.xlsx")
+    assert resp.status_code == 200 and resp.get_data()[:2] == b"PK"
+    assert list(tmp_path.glob("xf-export-*"))  # still there while the server sends it
+    resp.close()  # what the WSGI server does once the body is sent
+    assert not list(tmp_path.glob("xf-export-*"))
+
+
+def test_send_xlsx_removes_the_file_when_the_build_fails(app):
+    seen = {}
+
+    def build(path):
+        _one_cell(seen)(path)
+        raise RuntimeError("boom")
+
+    with app.test_request_context(), pytest.raises(RuntimeError):
+        send_xlsx("测试.xlsx", build)
     assert not os.path.exists(seen["path"])
 
 

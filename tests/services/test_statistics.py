@@ -6,6 +6,7 @@ import pytest
 
 from models import Case, CaseParty, Department, PackageAssignment, Party, User, db
 from services import statistics as st
+from views.pages import statistics as stats_page
 
 _seq = count(1)
 
@@ -166,8 +167,8 @@ def test_same_period_and_previous_period(office):
     assert sat.last_year is None and sat.yoy is None
     pkg = rep.line("package_rate")
     assert pkg.prev == pytest.approx(1.0) and pkg.mom == pytest.approx(-0.5)
-    assert st.fmt_change("pct", pkg.mom) == "-50.0个百分点"
-    assert st.fmt_change("int", items.yoy) == "+200.0%"
+    assert stats_page.fmt_change("pct", pkg.mom) == "-50.0个百分点"
+    assert stats_page.fmt_change("int", items.yoy) == "+200.0%"
 
 
 def test_handler_report_is_own_department_only(office):

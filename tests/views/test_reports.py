@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from models import ArchiveRecord, AuditLog, Case, PackageProgress, PackageAssignment, db
-from services import statistics as st
+from views.pages import statistics as st
 from tests.services.test_statistics import add_case, build_month, build_office
 from views.dashboard import EQ, case_list_url
 

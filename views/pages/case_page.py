@@ -1,13 +1,9 @@
-"""What one user sees on one case page: parties (masked as needed), clocks, moves, timeline."""
-import re
-
-from sqlalchemy import select
-
-from models import Case, CaseParty
+"""The case page (templates/cases/details.html): what one user sees on one case: parties (masked as
+needed), clocks, moves, timeline."""
 from models.enums import (ATTACHMENT_KINDS, EVENT_ACTIONS, EXTENSION_STATES, PARTY_ROLES,
                           PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
                           SATISFACTION, STATUSES, label)
-from services import access, deadlines, workflow
+from services import access, deadlines, disclosure, workflow
 from services.clock import today as office_today
 
 # Moves made straight from a button on the case page (no input beyond an optional note).
@@ -54,9 +50,9 @@ def build(session, user, case):
         shown = access.party_view(session, user, case, link.party)
         shown["role"] = PARTY_ROLES.get(link.role, link.role)
         parties.append(shown)
-    earlier = related_earlier_cases(session, user, case)
-    may_download = {a.id: access.can_download(session, user, a) for a in case.attachments}
-    shown_note = _note_filter(session, user, case, may_download)
+    earlier = disclosure.related_earlier_cases(session, user, case)
+    may_download = disclosure.downloadable(session, user, case)
+    shown_note = disclosure.note_filter(session, user, case, may_download)
     events = [{
         "at": e.at, "actor": e.actor.full_name if e.actor else "系统", "action": e.action,
         "from": label(STATUSES, e.from_status), "to": label(STATUSES, e.to_status),
@@ -71,7 +67,7 @@ def build(session, user, case):
         "earlier_cases": earlier,
         "events": events,
         "attachments": [(a, ATTACHMENT_KINDS.get(a.kind, a.kind),
-                         a.filename if may_download[a.id] else SECRET_FILE, may_download[a.id])
+                         disclosure.file_name(a, may_download[a.id]), may_download[a.id])
                         for a in case.attachments],
         "parent_case": (case.parent_case if case.parent_case is not None
                         and access.can_see_case(session, user, case.parent_case) else None),
@@ -90,53 +86,3 @@ def build(session, user, case):
         "review_level": REVIEW_LEVELS.get(case.review_level, ""),
         "review_cases": [c for c in case.review_cases if access.can_see_case(session, user, c)],
     }
-
-
-def related_earlier_cases(session, user, case):
-    """Earlier cases of the same petitioners that this user may see (repeat petitions).
-
-    Linking cases by person is itself identity: nothing is listed on an accusation whose accuser
-    the user may not know, and no accusation is listed whose accuser the user may not know."""
-    if not access.may_see_identity(session, user, case):
-        return []
-    party_ids = [cp.party_id for cp in case.parties if cp.role in ("petitioner", "representative")]
-    if not party_ids:
-        return []
-    q = (select(Case).join(CaseParty, CaseParty.case_id == Case.id)
-         .where(CaseParty.party_id.in_(party_ids), CaseParty.role.in_(("petitioner", "representative")),
-                Case.id != case.id, Case.received_on <= case.received_on,
-                access.case_filter(session, user), access.identity_clause(session, user))
-         .distinct().order_by(Case.received_on.desc()))
-    return list(session.execute(q).scalars())
-
-
-SECRET_FILE = "（保密材料）"
-HIDDEN_CASE = "（另一信访事项）"
-CASE_NUMBER = re.compile(r"[A-Za-z]*\d{4}-\d{6}")
-
-
-def _note_filter(session, user, case, may_download):
-    """Timeline notes as this user may read them: numbers of cases the user may not see (or that
-    would link an accuser to a case) are replaced, and file names of withheld attachments hidden."""
-    from models import Case as CaseModel
-
-    allowed = {}
-
-    def number_ok(number):
-        if number not in allowed:
-            other = session.execute(select(CaseModel).where(CaseModel.number == number)).scalar_one_or_none()
-            allowed[number] = (other is not None and access.can_see_case(session, user, other)
-                               and access.may_see_identity(session, user, other)
-                               and access.may_see_identity(session, user, case))
-        return allowed[number]
-
-    withheld = [a.filename for a in case.attachments if not may_download[a.id]]
-
-    def shown(event):
-        note = event.note or ""
-        for name in withheld:
-            note = note.replace(name, SECRET_FILE)
-        return CASE_NUMBER.sub(
-            lambda m: m.group(0) if m.group(0) == case.number or number_ok(m.group(0)) else HIDDEN_CASE, note)
-
-    return shown

@@ -1,0 +1,66 @@
+"""What a user may read of a case beyond its own fields: the earlier cases of the same petitioners,
+and timeline notes with the numbers and file names the user may not know replaced."""
+import re
+
+from sqlalchemy import select
+
+from models import Case, CaseParty
+from services import access
+
+SECRET_FILE = "（保密材料）"
+HIDDEN_CASE = "（另一信访事项）"
+CASE_NUMBER = re.compile(r"[A-Za-z]*\d{4}-\d{6}")
+
+
+def related_earlier_cases(session, user, case):
+    """Earlier cases of the same petitioners that this user may see (repeat petitions).
+
+    Linking cases by person is itself identity: nothing is listed on an accusation whose accuser
+    the user may not know, and no accusation is listed whose accuser the user may not know."""
+    if not access.may_see_identity(session, user, case):
+        return []
+    party_ids = [cp.party_id for cp in case.parties if cp.role in ("petitioner", "representative")]
+    if not party_ids:
+        return []
+    q = (select(Case).join(CaseParty, CaseParty.case_id == Case.id)
+         .where(CaseParty.party_id.in_(party_ids), CaseParty.role.in_(("petitioner", "representative")),
+                Case.id != case.id, Case.received_on <= case.received_on,
+                access.case_filter(session, user), access.identity_clause(session, user))
+         .distinct().order_by(Case.received_on.desc()))
+    return list(session.execute(q).scalars())
+
+
+def downloadable(session, user, case):
+    """{attachment id: whether this user may open it}."""
+    return {a.id: access.can_download(session, user, a) for a in case.attachments}
+
+
+def file_name(attachment, may_download):
+    """The name of an attachment as this user may read it."""
+    return attachment.filename if may_download else SECRET_FILE
+
+
+def note_filter(session, user, case, may_download):
+    """note_filter(...)(event) -> the event's note as this user may read it: numbers of cases the
+    user may not see (or that would link an accuser to a case) are replaced, and file names of
+    withheld attachments hidden. `may_download` is downloadable(session, user, case)."""
+    allowed = {}
+
+    def number_ok(number):
+        if number not in allowed:
+            other = session.execute(select(Case).where(Case.number == number)).scalar_one_or_none()
+            allowed[number] = (other is not None and access.can_see_case(session, user, other)
+                               and access.may_see_identity(session, user, other)
+                               and access.may_see_identity(session, user, case))
+        return allowed[number]
+
+    withheld = [a.filename for a in case.attachments if not may_download[a.id]]
+
+    def shown(event):
+        note = event.note or ""
+        for name in withheld:
+            note = note.replace(name, SECRET_FILE)
+        return CASE_NUMBER.sub(
+            lambda m: m.group(0) if m.group(0) == case.number or number_ok(m.group(0)) else HIDDEN_CASE, note)
+
+    return shown
