@@ -1,6 +1,7 @@
 """Form pages for workflow moves: one case (/admin/moves/<move>/<case_id>/) and bulk
-(/admin/moves/bulk/<move>/?ids=...). Thin: a WTForms form collects the input, services/workflow.py
-decides and validates; errors come back beside the fields in Chinese."""
+(/admin/moves/bulk/<move>/?ids=...). Thin: each move's WTForms form is built from its entry's
+fields in services/workflow/spec.py, services/workflow decides and validates; errors come back
+beside the fields in Chinese."""
 from functools import lru_cache
 
 from flask import abort, flash, redirect, request, url_for

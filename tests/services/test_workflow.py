@@ -1,4 +1,4 @@
-"""services/workflow.py: every move from every status, roles, messages, events.
+"""services/workflow/: every move from every status, roles, messages, events.
 
 Built on the `app` fixture (empty schema, holidays 2024–2026) with a small hand-made office;
 office today is 2026-11-20 (Fri).
