@@ -4,7 +4,7 @@ from sqlalchemy import exists, select
 from models import ArchiveRecord, Case, CaseEvent, CaseParty
 from models.enums import RECEIPT_STATUSES, RETENTION_PERIODS, REVIEW_LEVELS
 from services import ServiceError, deadlines, numbering
-from services.workflow.common import Fields, approval, day, event, iso, office_today
+from services.workflow.common import Fields, approval, day, event, iso, office_today, text_input
 
 
 def close_checklist(case, handling_report=None):
@@ -86,11 +86,7 @@ def validate_archive(session, actor, case, data):
     return out
 
 
-def validate_void(session, actor, case, data):
-    f = Fields(data)
-    out = {"reason": f.text("reason", "作废理由", required=True)}
-    f.done()
-    return out
+validate_void = text_input("reason", "作废理由", required=True)
 
 
 # ---- appliers -----------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ from services import ServiceError, access, deadlines
 from services.clock import today as office_today
 from services.inputs import Fields, parse_id
 
-__all__ = ("Fields", "day", "department", "assists", "check_routing", "due", "approval", "event",
-           "iso", "leave_handler", "re_reviewed_case", "not_after_re_review", "office_today")
+__all__ = ("Fields", "day", "department", "assists", "check_routing", "due", "text_input", "approval",
+           "event", "iso", "leave_handler", "re_reviewed_case", "not_after_re_review", "office_today")
 
 
 # ---- input -------------------------------------------------------------------------------------
@@ -78,6 +78,16 @@ def due(session, case, f, start):
     if value is not None and value > statutory:
         f.add("due", f"办理期限不能晚于法定期限（{statutory:%Y-%m-%d}）")
     return value, value != statutory
+
+
+def text_input(key, label, required=False):
+    """The validator of a move whose only input is one text."""
+    def validate(session, actor, case, data):
+        f = Fields(data)
+        out = {key: f.text(key, label, required=required)}
+        f.done()
+        return out
+    return validate
 
 
 def approval(data, reject_label):

@@ -2,7 +2,7 @@
 from models import Case
 from models.enums import PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, SATISFACTION
 from services import ServiceError, deadlines
-from services.workflow.common import Fields, approval, day, event, iso, office_today
+from services.workflow.common import Fields, approval, day, event, iso, office_today, text_input
 
 
 # ---- guards ------------------------------------------------------------------------------------
@@ -65,11 +65,7 @@ def validate_follow_up(session, actor, case, data):
     return out
 
 
-def validate_instruction(session, actor, case, data):
-    f = Fields(data)
-    out = {"text": f.text("text", "批示内容", required=True)}
-    f.done()
-    return out
+validate_instruction = text_input("text", "批示内容", required=True)
 
 
 # ---- appliers -----------------------------------------------------------------------------------

@@ -3,7 +3,7 @@ from models import CaseAssist
 from models.enums import SUPERVISE_METHODS
 from services import ServiceError, access, deadlines
 from services.workflow.common import (Fields, assists, check_routing, department, due, event, iso,
-                                      leave_handler, office_today)
+                                      leave_handler, office_today, text_input)
 
 
 # ---- guards ------------------------------------------------------------------------------------
@@ -36,18 +36,10 @@ def validate_assign(session, actor, case, data):
     return out
 
 
-def validate_sign_for(session, actor, case, data):
-    f = Fields(data)
-    out = {"note": f.text("note", "备注")}
-    f.done()
-    return out
+validate_sign_for = text_input("note", "备注")
 
 
-def validate_return(session, actor, case, data):
-    f = Fields(data)
-    out = {"reason": f.text("reason", "退回理由", required=True)}
-    f.done()
-    return out
+validate_return = text_input("reason", "退回理由", required=True)
 
 
 def validate_transfer(session, actor, case, data):

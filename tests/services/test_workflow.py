@@ -661,6 +661,10 @@ def test_every_move_is_one_complete_entry(office, move):
 
 
 def test_roles_labels_and_bulk_moves_come_from_the_spec():
+    assert workflow.MOVES == (  # the order of the case page's buttons
+        "notice", "accept", "decline", "refuse_repeat", "forward", "assign", "sign_for", "return", "transfer",
+        "supervise", "extend_request", "extend_decide", "reply", "follow_up", "close_request", "close_decide",
+        "review_request", "instruction", "archive", "void")
     assert workflow.BULK_MOVES == ("assign", "transfer", "supervise")
     assert {m: e.label for m, e in spec.MOVES.items()} == workflow.MOVE_LABELS
     assert [m for m, e in spec.MOVES.items() if e.responsible_only] == [
