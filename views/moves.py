@@ -23,24 +23,26 @@ class MoveForm(Form):
     version = HiddenField()
 
 
+KINDS = {"text": StringField, "textarea": TextAreaField, "date": StringField, "number": StringField,
+         "select": SelectField, "multiselect": SelectMultipleField, "radio": RadioField}
+
+
+def _choices(f, departments=()):
+    """A choice field's options: a select starts blank ("请选择")."""
+    options = list(departments) if f.choices == spec.DEPARTMENTS else list(f.choices)
+    return ([("", "请选择")] if f.kind == "select" else []) + options
+
+
 def _field(f):
-    """A WTForms field from the spec's description of one input."""
-    label = f.label + (" *" if f.required else "")
-    choices = [] if f.choices == spec.DEPARTMENTS else list(f.choices)
-    if f.kind == "textarea":
-        return TextAreaField(label, description=f.description)
+    """A WTForms field from the spec's description of one input ("label *" when required)."""
+    kw = {"description": f.description}
     if f.kind == "date":
-        return StringField(label, widget=DateInput(), description=f.description)
-    if f.kind == "number":
-        return StringField(label, widget=NumberInput(min=f.min, max=f.max), description=f.description)
-    if f.kind == "select":
-        return SelectField(label, choices=[("", "请选择")] + choices, validate_choice=False,
-                           description=f.description)
-    if f.kind == "multiselect":
-        return SelectMultipleField(label, choices=choices, validate_choice=False, description=f.description)
-    if f.kind == "radio":
-        return RadioField(label, choices=choices, validate_choice=False, description=f.description)
-    return StringField(label, description=f.description)
+        kw["widget"] = DateInput()
+    elif f.kind == "number":
+        kw["widget"] = NumberInput(min=f.min, max=f.max)
+    elif f.kind in ("select", "multiselect", "radio"):
+        kw.update(choices=_choices(f), validate_choice=False)
+    return KINDS[f.kind](f.label + (" *" if f.required else ""), **kw)
 
 
 @lru_cache(maxsize=None)
@@ -61,8 +63,7 @@ def _make_form(move, case, formdata=None):
     for f in spec.MOVES[move].fields:
         if f.choices == spec.DEPARTMENTS:
             departments = departments if departments is not None else _departments()
-            field = getattr(form, f.name)
-            field.choices = ([("", "请选择")] if f.kind == "select" else []) + departments
+            getattr(form, f.name).choices = _choices(f, departments)
     if formdata is None and case is not None:
         form.version.data = str(case.version)
         for f in spec.MOVES[move].fields:
