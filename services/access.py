@@ -321,29 +321,10 @@ def scope_filter(session, user, model):
 
 # ---- which moves ----------------------------------------------------------------------------
 
-# Move -> roles allowed to make it. Status rules live in services/workflow.py.
-MOVE_ROLES = {
+# Rights that are not moves of a case: right -> roles. The moves of a case (who, from which
+# status, with what input) are their entries in services/workflow/spec.py.
+OTHER_RIGHTS = {
     "register": {CLERK},
-    "notice": {CLERK},
-    "accept": {CLERK},
-    "decline": {CLERK},
-    "refuse_repeat": {CLERK},
-    "forward": {CLERK},
-    "assign": {CLERK},
-    "transfer": {CLERK},
-    "supervise": {CLERK, LEADER},
-    "sign_for": {HANDLER},
-    "return": {HANDLER},
-    "extend_request": {HANDLER},
-    "extend_decide": {LEADER},
-    "reply": {HANDLER},
-    "follow_up": {CLERK, HANDLER},
-    "close_request": {CLERK},
-    "close_decide": {LEADER},
-    "review_request": {CLERK},
-    "instruction": {LEADER},
-    "archive": {ARCHIVIST},
-    "void": {ADMIN},
     "attach": {CLERK, HANDLER},
     "import": {CLERK},
     "export": {ADMIN, CLERK, LEADER, HANDLER, ARCHIVIST},
@@ -359,23 +340,48 @@ MOVE_ROLES = {
     "loan_return": {ARCHIVIST},
 }
 
-# Moves a handler may only make on cases of their own responsible department (assisting
-# departments see, but do not act).
-RESPONSIBLE_ONLY = {"sign_for", "return", "extend_request", "reply", "follow_up"}
+
+def _case_move(move):
+    """The spec's entry of a case move, or None. Imported here, not at the top: the workflow
+    imports this module."""
+    from services.workflow.spec import MOVES
+    return MOVES.get(move)
+
+
+def _roles(move):
+    entry = _case_move(move)
+    return entry.roles if entry is not None else OTHER_RIGHTS.get(move, ())
+
+
+def _responsible_only(user, move):
+    """A handler makes these moves only on cases of their own responsible department (assisting
+    departments see, but do not act)."""
+    entry = _case_move(move)
+    return _role(user) == HANDLER and entry is not None and entry.responsible_only
 
 
 def may_move(session, user, move, case=None):
     """Role check plus reach; status checks are the workflow's job."""
     role = _role(user)
-    if role is None or role not in MOVE_ROLES.get(move, ()):
+    if role is None or role not in _roles(move):
         return False
     if case is None:
         return True
     if getattr(case, "id", None) is not None and not can_see_case(session, user, case):
         return False
-    if role == HANDLER and move in RESPONSIBLE_ONLY:
+    if _responsible_only(user, move):
         return case.department_id in user_dept_ids(session, user)
     return True
+
+
+def move_clause(session, user, move):
+    """SQL twin of may_move: a WHERE clause on Case for the cases `user` may make `move` on."""
+    if _role(user) not in _roles(move):
+        return false()
+    clause = case_filter(session, user)
+    if _responsible_only(user, move):
+        clause = and_(clause, Case.department_id.in_(user_dept_ids(session, user)))
+    return clause
 
 
 def may_handle(session, user, case, department_id=None):
@@ -535,11 +541,11 @@ def may_request_loan(session, user, record=None):
 def may_decide_loan(session, user, loan=None):
     """A leader approves or denies a loan of a file in their reach. (Not their own request:
     services/archive.py refuses that with a message rather than a closed door.)"""
-    if _role(user) not in MOVE_ROLES["loan_decide"] or not may_view(user, "loan", E):
+    if _role(user) not in OTHER_RIGHTS["loan_decide"] or not may_view(user, "loan", E):
         return False
     return loan is None or _record_in_reach(session, user, loan.record)
 
 
 def may_return_loan(session, user, loan=None):
     """The archivist records a file back."""
-    return _role(user) in MOVE_ROLES["loan_return"] and may_view(user, "loan", E)
+    return _role(user) in OTHER_RIGHTS["loan_return"] and may_view(user, "loan", E)

@@ -20,7 +20,8 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 
 from models import Case, db
-from services import access
+from services import access, workflow
+from services.workflow import spec as workflow_spec
 from tests.conftest import Browserless, _make_app
 from views.adapters import admin_internals
 
@@ -33,6 +34,11 @@ NOBODY = frozenset()
 ADMIN, CLERK, LEADER, HANDLER, ARCHIVIST = (frozenset({r}) for r in
                                             ("admin", "clerk", "leader", "handler", "archivist"))
 PUBLIC = "public"  # static files: no login needed, no data
+
+
+def move_roles(*moves):
+    """The roles that may make any of these case moves: their entries in services/workflow/spec.py."""
+    return frozenset().union(*(workflow_spec.MOVES[m].roles for m in moves))
 
 
 @dataclass(frozen=True)
@@ -78,7 +84,7 @@ def _reception_with_cases(w, role):
 MATRIX = {
     "admin.index": E(EVERYONE),
     "admin.static": PUBLIC,
-    **doors("case", read=EVERYONE, create=CLERK, actions=frozenset({"clerk", "leader"})),  # bulk moves
+    **doors("case", read=EVERYONE, create=CLERK, actions=move_roles(*workflow.BULK_MOVES)),
     "case.export_ledger": E(STAFF),  # the archivist exports the archive catalogue (sheets.archive)
     **doors("party", read=OFFICE, edit=CLERK),
     **doors("department", read=OFFICE, create=ADMIN, edit=ADMIN),
@@ -124,8 +130,9 @@ MATRIX = {
     "register.index": E(CLERK),
     "moves.index": E(EVERYONE),
     # a case in the role's reach: the move form, or back to the case with a Chinese refusal
+    # (every move and role: test_move_forms_follow_the_spec)
     "moves.move_view": E(EVERYONE, args=lambda w, role: {"move": "accept", "case_id": w.case_for(role)}),
-    "moves.bulk_view": E(CLERK, args=lambda w, role: {"move": "assign"}),
+    "moves.bulk_view": E(move_roles("assign"), args=lambda w, role: {"move": "assign"}),
     "office_settings.index": E(ADMIN),
     "attachment.index": E(EVERYONE),
     "attachment.download": E(EVERYONE, args=lambda w, role: {"attachment_id": w.attachment_for(role)}),
@@ -187,6 +194,16 @@ class World:
         ids = sorted(self.visible.get(role) or self.case_numbers)
         open_ids = set(db.session.execute(select(Case.id).where(Case.status != "archived")).scalars())
         return next((i for i in ids if i in open_ids), ids[0])
+
+    def case_for_move(self, role, move):
+        """A case in the role's reach from which the move starts (one the role may make it on,
+        if any); else any case in reach."""
+        entry, user = workflow_spec.MOVES[move], self.users[role]
+        ids = sorted(self.visible[role])
+        starting = list(db.session.execute(select(Case).where(
+            Case.id.in_(ids), Case.status.in_(entry.statuses)).order_by(Case.id)).scalars())
+        mine = [c for c in starting if access.may_move(db.session, user, move, c)]
+        return (mine or starting)[0].id if (mine or starting) else self.case_for(role)
 
     def sample(self, endpoint, role):
         """(id in reach, id out of reach) of the view's model for a role (None when none)."""
@@ -453,6 +470,41 @@ def _custom(k, w, endpoint, entry, allowed):
             k.opened(r, "页面")
     else:
         k.denied(r, "页面")
+
+
+@pytest.mark.parametrize("move", workflow.MOVES)
+def test_move_forms_follow_the_spec(world, move):
+    """The form of every move on a case in reach, for every role: a role the move's entry does not
+    name goes back to the case with “您的角色（…）无权…”; a role it names gets the form, or back
+    with a refusal that is not about the role (the case's state)."""
+    entry = workflow_spec.MOVES[move]
+    problems = []
+    for role, user in world.users.items():
+        client = world.clients[role]
+        with client.client.session_transaction() as sess:
+            sess.pop("_flashes", None)  # left by other tests of the module's clients
+        r = client.get(_url(world, "moves.move_view", move=move, case_id=world.case_for_move(role, move)))
+        with client.client.session_transaction() as sess:
+            flashed = [m for _c, m in sess.pop("_flashes", [])]
+        refused = f"您的角色（{user.role_label}）无权{entry.label}"
+        if role in entry.roles:
+            ok = (r.status_code == 200 and 'id="move-form"' in r.get_data(as_text=True)) or (
+                r.status_code == 302 and flashed and refused not in flashed)
+        else:
+            ok = r.status_code == 302 and flashed == [refused]
+        if not ok:
+            problems.append(f"{role}: {r.status_code} {flashed}")
+    assert not problems, f"{move}: " + "; ".join(problems)
+
+
+@pytest.mark.parametrize("move", workflow.BULK_MOVES)
+@pytest.mark.parametrize("role", ROLES)
+def test_bulk_forms_follow_the_spec(world, role, move):
+    r = world.clients[role].get(_url(world, "moves.bulk_view", move=move))
+    if role == "anonymous":
+        assert _is_login_redirect(r)
+    else:
+        assert r.status_code == (200 if role in move_roles(move) else 403)
 
 
 def test_handler1_sees_nothing_of_handler2s_department(world):

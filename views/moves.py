@@ -1,153 +1,54 @@
 """Form pages for workflow moves: one case (/admin/moves/<move>/<case_id>/) and bulk
-(/admin/moves/bulk/<move>/?ids=...). Thin: a WTForms form collects the input, services/workflow.py
-decides and validates; errors come back beside the fields in Chinese."""
+(/admin/moves/bulk/<move>/?ids=...). Thin: each move's WTForms form is built from its entry's
+fields in services/workflow/spec.py, services/workflow decides and validates; errors come back
+beside the fields in Chinese."""
+from functools import lru_cache
+
 from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import (Form, HiddenField, RadioField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
 from wtforms.widgets import DateInput, NumberInput
 
 from models import Case, Department, db
-from models.enums import (PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, RETENTION_PERIODS,
-                          SATISFACTION, SUPERVISE_METHODS)
-from services import ConflictError, ServiceError, ValidationFailed, access, deadlines, workflow
-from services.clock import today as office_today
+from services import ServiceError, ValidationFailed, access, workflow
+from services.workflow import spec
 from views.base import SecureBaseView
-
-CONFLICT = ConflictError().message
-
-
-def _date_field(label, description=""):
-    return StringField(label, widget=DateInput(), description=description)
-
-
-def _select(label, choices, blank="请选择"):
-    return SelectField(label, choices=[("", blank)] + list(choices), validate_choice=False)
+from views.saving import CONFLICT, saving
 
 
 class MoveForm(Form):
     version = HiddenField()
 
 
-class NoticeForm(MoveForm):
-    notice_on = _date_field("告知日期", "受理告知单送达（或告知）信访人的日期；登记后受理告知期限停止计算")
-    note = TextAreaField("备注")
+KINDS = {"text": StringField, "textarea": TextAreaField, "date": StringField, "number": StringField,
+         "select": SelectField, "multiselect": SelectMultipleField, "radio": RadioField}
 
 
-class AcceptForm(MoveForm):
-    accepted_on = _date_field("受理日期")
-    notice_on = _date_field("受理告知日期", "同时登记受理告知的日期；暂未告知的请清空")
-    note = TextAreaField("受理意见")
+def _choices(f, departments=()):
+    """A choice field's options: a select starts blank ("请选择")."""
+    options = list(departments) if f.choices == spec.DEPARTMENTS else list(f.choices)
+    return ([("", "请选择")] if f.kind == "select" else []) + options
 
 
-class DecisionForm(MoveForm):
-    reason = TextAreaField("理由 *", description="将写入告知书，告知信访人")
-    notice_on = _date_field("告知日期")
+def _field(f):
+    """A WTForms field from the spec's description of one input ("label *" when required)."""
+    kw = {"description": f.description}
+    if f.kind == "date":
+        kw["widget"] = DateInput()
+    elif f.kind == "number":
+        kw["widget"] = NumberInput(min=f.min, max=f.max)
+    elif f.kind in ("select", "multiselect", "radio"):
+        kw.update(choices=_choices(f), validate_choice=False)
+    return KINDS[f.kind](f.label + (" *" if f.required else ""), **kw)
 
 
-class ForwardForm(MoveForm):
-    forward_to = StringField("接收机关 *")
-    forward_doc_no = StringField("转送文号 *")
-    notice_on = _date_field("告知日期")
-    note = TextAreaField("备注")
-
-
-class AssignForm(MoveForm):
-    department_id = SelectField("责任单位 *", validate_choice=False)
-    assist_ids = SelectMultipleField("配合单位", validate_choice=False, description="可多选（按住 Ctrl）")
-    due = _date_field("办理期限", "留空按法定期限；只能提前，不能晚于法定期限")
-    note = TextAreaField("交办意见")
-
-
-class SignForm(MoveForm):
-    note = TextAreaField("备注")
-
-
-class ReturnForm(MoveForm):
-    reason = TextAreaField("退回理由 *", description="说明不属于本单位职责的依据")
-
-
-class TransferForm(MoveForm):
-    department_id = SelectField("改派至 *", validate_choice=False)
-    reason = TextAreaField("改派理由 *")
-    due = _date_field("办理期限", "留空按原期限")
-
-
-class SuperviseForm(MoveForm):
-    method = _select("督办方式 *", SUPERVISE_METHODS.items())
-    note = TextAreaField("督办意见 *")
-
-
-class ExtendRequestForm(MoveForm):
-    days = StringField("延期天数 *", widget=NumberInput(min=1, max=30), description="最多30天，每个办理阶段限一次")
-    reason = TextAreaField("延期理由 *", description="将告知信访人延期理由")
-
-
-class DecideForm(MoveForm):
-    approve = RadioField("审批结果 *", choices=[("1", "批准"), ("0", "不批准")], validate_choice=False)
-    note = TextAreaField("审批意见")
-
-
-class CloseDecideForm(MoveForm):
-    approve = RadioField("审批结果 *", choices=[("1", "同意结案"), ("0", "退回重办")], validate_choice=False)
-    note = TextAreaField("审批意见", description="退回重办须写明理由")
-
-
-class ReplyForm(MoveForm):
-    reply_text = TextAreaField("答复意见 *")
-    replied_on = _date_field("答复日期 *")
-    reply_method = _select("答复方式 *", REPLY_METHODS.items())
-    petitioner_response = _select("信访人意见 *", PETITIONER_RESPONSES.items())
-    receipt_status = _select("送达回证 *", RECEIPT_STATUSES.items())
-    receipt_note = TextAreaField("拒签说明", description="信访人拒绝签收的，注明情况及见证人")
-    handling_report = TextAreaField("办结报告")
-
-
-class FollowUpForm(MoveForm):
-    follow_up_on = _date_field("回访日期")
-    satisfaction = _select("满意度 *", SATISFACTION.items())
-    note = TextAreaField("回访情况")
-
-
-class CloseRequestForm(MoveForm):
-    handling_report = TextAreaField("办结报告 *")
-    note = TextAreaField("备注")
-
-
-class ReviewForm(MoveForm):
-    requested_on = _date_field("申请日期")
-    reason = TextAreaField("申请理由 *")
-
-
-class InstructionForm(MoveForm):
-    text = TextAreaField("批示内容 *")
-
-
-class ArchiveForm(MoveForm):
-    archive_number = StringField("档号 *")
-    retention = _select("保管期限 *", RETENTION_PERIODS.items())
-    location = StringField("存放位置 *")
-    page_count = StringField("页数 *", widget=NumberInput(min=1))
-    catalogue = TextAreaField("卷内目录", description="每行一件材料")
-
-
-class VoidForm(MoveForm):
-    reason = TextAreaField("作废理由 *", description="作废后不删除任何记录")
-
-
-FORMS = {
-    "notice": NoticeForm, "accept": AcceptForm, "decline": DecisionForm, "refuse_repeat": DecisionForm,
-    "forward": ForwardForm, "assign": AssignForm, "sign_for": SignForm, "return": ReturnForm,
-    "transfer": TransferForm, "supervise": SuperviseForm, "extend_request": ExtendRequestForm,
-    "extend_decide": DecideForm, "reply": ReplyForm, "follow_up": FollowUpForm,
-    "close_request": CloseRequestForm, "close_decide": CloseDecideForm, "review_request": ReviewForm,
-    "instruction": InstructionForm, "archive": ArchiveForm, "void": VoidForm,
-}
-SUBMIT = {"extend_decide": "提交审批", "close_decide": "提交审批"}
+@lru_cache(maxsize=None)
+def _form_class(move):
+    fields = spec.MOVES[move].fields
+    return type(f"{move}_form", (MoveForm,), {f.name: _field(f) for f in fields})
 
 
 def _departments():
@@ -157,30 +58,19 @@ def _departments():
 
 
 def _make_form(move, case, formdata=None):
-    form = FORMS[move](formdata)
-    if hasattr(form, "department_id"):
-        form.department_id.choices = [("", "请选择")] + _departments()
-    if hasattr(form, "assist_ids"):
-        form.assist_ids.choices = _departments()
+    form = _form_class(move)(formdata)
+    departments = None
+    for f in spec.MOVES[move].fields:
+        if f.choices == spec.DEPARTMENTS:
+            departments = departments if departments is not None else _departments()
+            getattr(form, f.name).choices = _choices(f, departments)
     if formdata is None and case is not None:
-        _defaults(move, case, form)
+        form.version.data = str(case.version)
+        for f in spec.MOVES[move].fields:
+            value = f.default(db.session, case) if f.default else None
+            if value is not None:
+                getattr(form, f.name).data = value
     return form
-
-
-def _defaults(move, case, form):
-    today = office_today().isoformat()
-    form.version.data = str(case.version)
-    for name in ("notice_on", "accepted_on", "replied_on", "follow_up_on", "requested_on"):
-        if hasattr(form, name):
-            getattr(form, name).data = today
-    if move == "assign":
-        due = case.handle_due or deadlines.handle_due(db.session, case.accepted_on or office_today(),
-                                                      case.source_deadline, case.review_level)
-        form.due.data = due.isoformat() if due else ""
-    if move in ("close_request", "reply") and case.handling_report:
-        form.handling_report.data = case.handling_report
-    if move == "accept" and case.accept_notice_on:
-        form.notice_on.data = ""
 
 
 def _data(form):
@@ -197,6 +87,16 @@ def _attach_errors(form, errors):
         else:
             rest.extend(messages)
     return rest
+
+
+def _refusal(case, move):
+    """Why the current user may not make this move on this case now, or None."""
+    try:
+        workflow.check_actor(db.session, current_user, case, move)
+        workflow.check_state(db.session, current_user, case, move)
+    except ServiceError as exc:
+        return exc.message
+    return None
 
 
 def _get_case(case_id):
@@ -229,50 +129,34 @@ class MovesView(SecureBaseView):
     # ---- one case ------------------------------------------------------------------------------
     @expose("/<move>/<int:case_id>/", methods=("GET", "POST"))
     def move_view(self, move, case_id):
-        if move not in FORMS:
+        if move not in spec.MOVES:
             abort(404)
         case = _get_case(case_id)
         if case is None:  # also when someone else's move took it out of reach: 404 leaks nothing
             abort(404)
         back = url_for("case.details_view", id=case.id)
         if request.method == "GET":
-            try:
-                workflow.check_actor(db.session, current_user, case, move)
-                workflow.check_state(db.session, current_user, case, move)
-            except ServiceError as exc:
-                flash(exc.message, "danger")
+            refusal = _refusal(case, move)
+            if refusal:
+                flash(refusal, "danger")
                 return redirect(back)
             return self._render(move, case, _make_form(move, case))
 
         form = _make_form(move, case, request.form)
-        top = []
-        try:
+        with saving() as result:
             workflow.perform(db.session, current_user, case, move,
                              expected_version=form.version.data or None, **_data(form))
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            top = _attach_errors(form, exc.errors)
-        except ServiceError as exc:
-            db.session.rollback()
-            top = [exc.message]
-        except StaleDataError:
-            db.session.rollback()
-            top = [CONFLICT]
-        except IntegrityError:
-            db.session.rollback()
-            top = [CONFLICT]
-        else:
+        if result.ok:
             flash(f"已{workflow.move_label(move, case)}：{case.number}（当前状态：{case.status_label}）", "success")
             return redirect(back)
-        return self._render(move, case, form, top)
+        return self._render(move, case, form, _attach_errors(form, result.errors), result.conflict)
 
-    def _render(self, move, case, form, errors=()):
+    def _render(self, move, case, form, errors=(), conflict=False):
+        label = workflow.move_label(move, case)
         checklist = workflow.close_checklist(case) if move == "close_request" else None
-        return self.render("moves/form.html", move=move, title=workflow.move_label(move, case),
-                           case=case, form=form, errors=list(errors), checklist=checklist,
-                           submit=SUBMIT.get(move, "确定" + workflow.move_label(move, case)),
-                           conflict=CONFLICT in errors)
+        return self.render("moves/form.html", move=move, title=label, case=case, form=form,
+                           errors=list(errors), checklist=checklist,
+                           submit=spec.MOVES[move].submit or "确定" + label, conflict=conflict)
 
     # ---- several cases (list actions) --------------------------------------------------------------
     @expose("/bulk/<move>/", methods=("GET", "POST"))
@@ -289,43 +173,34 @@ class MovesView(SecureBaseView):
         eligible, refused = [], []
         for cid in wanted:
             case = visible.get(cid)
-            if case is None:
-                refused.append((None, cid, "不存在或不在您的查看范围内"))
-                continue
-            try:
-                workflow.check_actor(db.session, current_user, case, move)
-                workflow.check_state(db.session, current_user, case, move)
-            except ServiceError as exc:
-                refused.append((case, cid, exc.message))
-                continue
-            eligible.append(case)
+            refusal = "不存在或不在您的查看范围内" if case is None else _refusal(case, move)
+            if refusal:
+                refused.append((case, cid, refusal))
+            else:
+                eligible.append(case)
         if request.method == "GET":
-            form = _make_form(move, None)
-            return self._render_bulk(move, form, eligible, refused)
+            return self._render_bulk(move, _make_form(move, None), eligible, refused)
 
         form = _make_form(move, None, request.form)
         if not eligible:
             return self._render_bulk(move, form, eligible, refused, ["没有可以办理的信访事项"])
-        done, failed, invalid = [], [], []
-        for case in eligible:
-            try:
-                workflow.perform(db.session, current_user, case, move,
-                                 expected_version=request.form.get(f"v_{case.id}") or None, **_data(form))
-                done.append(case)
-            except ValidationFailed as exc:
-                failed.append((case, "；".join(m for ms in exc.errors.values() for m in ms)))
-                invalid.append(exc.errors)
-            except ServiceError as exc:
-                failed.append((case, exc.message))
-        if not done and invalid and len(invalid) == len(failed) and all(e == invalid[0] for e in invalid):
-            # The same bad input for every case: show it beside the fields; nothing was done.
-            db.session.rollback()
-            return self._render_bulk(move, form, eligible, refused, _attach_errors(form, invalid[0]))
-        try:
-            db.session.commit()
-        except (StaleDataError, IntegrityError):
-            db.session.rollback()
-            return self._render_bulk(move, form, eligible, refused, [CONFLICT + "（本次未办理任何事项）"])
+        done, failed = [], []
+        with saving(conflict_message=CONFLICT + "（本次未办理任何事项）") as result:
+            invalid = []
+            for case in eligible:
+                try:
+                    workflow.perform(db.session, current_user, case, move,
+                                     expected_version=request.form.get(f"v_{case.id}") or None, **_data(form))
+                    done.append(case)
+                except ValidationFailed as exc:
+                    failed.append((case, "；".join(m for ms in exc.errors.values() for m in ms)))
+                    invalid.append(exc.errors)
+                except ServiceError as exc:
+                    failed.append((case, exc.message))
+            if not done and invalid and len(invalid) == len(failed) and all(e == invalid[0] for e in invalid):
+                raise ValidationFailed(invalid[0])  # the same bad input for every case: beside the fields
+        if not result.ok:
+            return self._render_bulk(move, form, eligible, refused, _attach_errors(form, result.errors))
         return self.render("moves/bulk_done.html", move=move, title=workflow.MOVE_LABELS[move],
                            done=done, failed=failed, refused=refused)
 
@@ -338,3 +213,16 @@ class MovesView(SecureBaseView):
 def register(admin):
     """Form pages for workflow moves are registered here."""
     admin.add_view(MovesView(name="办理", endpoint="moves", url="/admin/moves"))
+
+
+def todo_items(session, user):
+    """The 待办 of templates/partials/todo.html: (move, label, count, link) for each move the user
+    waits to make (workflow.todo_counts); the link opens the case list filtered by the move's
+    status (None when the move starts from several)."""
+    from views.dashboard import EQ, case_list_url  # the dashboard's links to the filtered case list
+    out = []
+    for move, label, n in workflow.todo_counts(session, user):
+        statuses = spec.MOVES[move].statuses
+        url = case_list_url(("status", EQ, statuses[0]), require_all=True) if len(statuses) == 1 else None
+        out.append((move, label, n, url))
+    return out

@@ -132,6 +132,30 @@ def test_move_roles(office, move, allowed):
     assert {r for r, u in users.items() if access.may_move(db.session, u, move)} == allowed
 
 
+def test_case_move_roles_are_the_workflow_spec(office):
+    """may_move's roles for a case move are its entry's roles in services/workflow/spec.py."""
+    from services.workflow import spec
+    users = {"admin": office["admin"], "clerk": office["clerk"], "handler": office["h1"],
+             "leader": office["leader"], "archivist": office["arch"]}
+    for move, entry in spec.MOVES.items():
+        assert {r for r, u in users.items() if access.may_move(db.session, u, move)} == entry.roles, move
+    assert not set(spec.MOVES) & set(access.OTHER_RIGHTS)
+
+
+def test_move_clause_is_the_sql_twin_of_may_move(office):
+    from services.workflow import spec
+    o = office
+    cases = [case(o["zj"]), case(o["cg"]), case(o["rs"]), case(None, status="registered"),
+             case(o["zj"], status="closed")]
+    db.session.add(CaseAssist(case=cases[2], department=o["zj"]))
+    db.session.flush()
+    for name in ("admin", "clerk", "h1", "h1sub", "h2", "leader", "leader2", "arch"):
+        for move in spec.MOVES:
+            allowed = set(db.session.execute(select(Case.id).where(
+                access.move_clause(db.session, o[name], move))).scalars())
+            assert allowed == {c.id for c in cases if access.may_move(db.session, o[name], move, c)}, (name, move)
+
+
 def test_moves_need_reach_and_responsible_department(office):
     o = office
     mine, theirs = case(o["zj"]), case(o["rs"])

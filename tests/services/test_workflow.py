@@ -1,4 +1,4 @@
-"""services/workflow.py: every move from every status, roles, messages, events.
+"""services/workflow/: every move from every status, roles, messages, events.
 
 Built on the `app` fixture (empty schema, holidays 2024–2026) with a small hand-made office;
 office today is 2026-11-20 (Fri).
@@ -13,6 +13,7 @@ from models import (ArchiveRecord, Case, CaseAssist, CaseEvent, CaseInterest, Ca
                     Department, Party, User, db)
 from models.enums import STATUSES
 from services import ConflictError, ServiceError, ValidationFailed, workflow
+from services.workflow import spec
 
 TODAY = date(2026, 11, 20)
 _seq = count(1)
@@ -166,7 +167,7 @@ def test_every_move_from_every_status(office, move, status):
     db.session.commit()
     actor = getattr(o, ACTOR[move])
     before_version, before_status = case.version, case.status
-    allowed = status in workflow.ALLOWED_STATUSES[move]
+    allowed = status in spec.MOVES[move].statuses
     if allowed:
         ev = workflow.perform(db.session, actor, case, move, **valid_data(move, o))
         db.session.commit()
@@ -285,7 +286,7 @@ def test_validation_messages_per_field(office):
         workflow.perform(db.session, o.clerk, c, "forward", forward_to=" ", notice_on="2026-13-01")
     assert err.value.errors == {
         "forward_to": ["请填写接收机关"], "forward_doc_no": ["请填写转送文号"],
-        "notice_on": ["告知日期格式不正确，应为“年-月-日”，如 2026-11-20"]}
+        "notice_on": ["告知日期格式不正确，应为“年-月-日”，如 2026-03-12、2026/3/12 或 2026年3月12日"]}
     with pytest.raises(ValidationFailed) as err:
         workflow.perform(db.session, o.clerk, c, "accept", accepted_on="2026-12-01")
     assert err.value.errors == {"accepted_on": ["受理日期不能晚于今天"]}
@@ -616,12 +617,114 @@ def test_expected_version(office):
     assert c.status == "handling"
 
 
-def test_wrappers_and_unknown_move(office):
+def test_unknown_move(office):
     o = office
     c = make_case(db.session, o, "registered")
     db.session.commit()
     with pytest.raises(ServiceError) as err:
         workflow.perform(db.session, o.clerk, c, "teleport")
     assert err.value.message == "未知的操作"
-    workflow.accept(db.session, o.clerk, c)
+    workflow.perform(db.session, o.clerk, c, "accept")
     assert c.status == "accepted"
+
+
+# ---- the spec ------------------------------------------------------------------------------------
+
+ROLE_LABELS = {"admin": "系统管理员", "clerk": "信访办登记员", "handler": "承办人", "leader": "领导",
+               "archivist": "档案员"}
+
+
+@pytest.mark.parametrize("move", workflow.MOVES)
+def test_every_move_is_one_complete_entry(office, move):
+    """Each entry has what a move needs, and a role it does not name is refused with today's
+    message before anything else is looked at; nothing is added."""
+    entry = spec.MOVES[move]
+    assert entry.name == move and entry.label == workflow.MOVE_LABELS[move]
+    assert entry.roles and entry.roles <= set(ROLE_LABELS)
+    assert entry.statuses and set(entry.statuses) <= set(STATUSES)
+    assert entry.fields and all(f.name and f.label and f.kind in (
+        "text", "textarea", "date", "number", "select", "multiselect", "radio") for f in entry.fields)
+    assert len({f.name for f in entry.fields}) == len(entry.fields)
+    assert callable(entry.validate) and callable(entry.apply)
+    assert all(callable(g) for g in entry.guards)
+    assert not entry.responsible_only or "handler" in entry.roles
+    users = {"admin": office.admin, "clerk": office.clerk, "handler": office.handler1,
+             "leader": office.leader, "archivist": office.archivist}
+    c = make_case(db.session, office, entry.statuses[0], department_id=office.zj.id)
+    db.session.commit()
+    for role in set(users) - entry.roles:
+        with pytest.raises(ServiceError) as err:
+            workflow.perform(db.session, users[role], c, move, **valid_data(move, office))
+        assert err.value.message == f"您的角色（{ROLE_LABELS[role]}）无权{entry.label}"
+        assert not db.session.new and not db.session.dirty
+    assert events(c) == []
+
+
+def test_roles_labels_and_bulk_moves_come_from_the_spec():
+    assert workflow.MOVES == (  # the order of the case page's buttons
+        "notice", "accept", "decline", "refuse_repeat", "forward", "assign", "sign_for", "return", "transfer",
+        "supervise", "extend_request", "extend_decide", "reply", "follow_up", "close_request", "close_decide",
+        "review_request", "instruction", "archive", "void")
+    assert workflow.BULK_MOVES == ("assign", "transfer", "supervise")
+    assert {m: e.label for m, e in spec.MOVES.items()} == workflow.MOVE_LABELS
+    assert [m for m, e in spec.MOVES.items() if e.responsible_only] == [
+        "sign_for", "return", "extend_request", "reply", "follow_up"]
+    assert {m: e.todo for m, e in spec.MOVES.items() if e.todo} == {
+        "accept": "待受理", "assign": "待交办", "sign_for": "待签收", "extend_decide": "待审批延期",
+        "reply": "待答复", "close_decide": "待审批结案", "archive": "待归档"}
+
+
+# ---- 待办 ------------------------------------------------------------------------------------------
+
+def _waiting_by_hand(session, user):
+    """The 待办 of one demo user, counted without the spec: what each role waits to do, by status,
+    the handler's own department branch, and the pending extension."""
+    from services import access
+    reach = select(Case).where(access.case_filter(session, user))
+    cases = list(session.execute(reach).scalars())
+    parents = dict(session.execute(select(Department.id, Department.parent_id)).all())
+
+    def in_branch(dept_id):
+        while dept_id is not None:
+            if dept_id == user.department_id:
+                return True
+            dept_id = parents.get(dept_id)
+        return False
+
+    def n(status, cond=lambda c: True):
+        return sum(1 for c in cases if c.status == status and cond(c))
+
+    return {
+        "admin": [],
+        "clerk": [("accept", "待受理", n("registered")), ("assign", "待交办", n("accepted"))],
+        "handler": [("sign_for", "待签收", n("assigned", lambda c: in_branch(c.department_id))),
+                    ("reply", "待答复", n("handling", lambda c: in_branch(c.department_id)))],
+        "leader": [("extend_decide", "待审批延期", n("handling", lambda c: c.extension_state == "pending")),
+                   ("close_decide", "待审批结案", n("closing"))],
+        "archivist": [("archive", "待归档", n("closed"))],
+    }[user.role]
+
+
+@pytest.mark.parametrize("username", ["admin", "clerk", "handler1", "handler2", "handler3", "leader",
+                                      "leader2", "leader3", "archivist"])
+def test_todo_counts_on_the_demo_office(session, username):
+    user = session.execute(select(User).where(User.username == username)).scalar_one()
+    expected = _waiting_by_hand(session, user)
+    assert workflow.todo_counts(session, user) == expected
+    if username in ("clerk", "handler1", "leader", "archivist"):
+        assert any(n for _m, _l, n in expected), "演示数据中应有待办"
+
+
+def test_todo_counts_leave_out_assisting_departments(office):
+    o = office
+    mine, assisting = make_case(db.session, o, "assigned"), make_case(db.session, o, "assigned",
+                                                                       department_id=o.rs.id)
+    db.session.add(CaseAssist(case_id=assisting.id, department_id=o.zj.id))
+    make_case(db.session, o, "handling", extension_state="pending", extension_days=5)
+    make_case(db.session, o, "handling")
+    db.session.commit()
+    assert workflow.todo_counts(db.session, o.handler1) == [("sign_for", "待签收", 1), ("reply", "待答复", 2)]
+    assert workflow.todo_counts(db.session, o.leader) == [("extend_decide", "待审批延期", 1),
+                                                          ("close_decide", "待审批结案", 0)]
+    assert workflow.todo_counts(db.session, None) == []
+    assert mine.id

@@ -1,0 +1,147 @@
+"""What the moves of every phase share: dates no later than today, departments, routing rules,
+the CaseEvent every move adds, and the 复核 look-up."""
+from sqlalchemy import select
+
+from models import Case, CaseEvent, CaseParty, Department
+from models.base import utcnow
+from services import ServiceError, access, deadlines
+from services.clock import today as office_today
+from services.inputs import Fields, parse_id
+
+__all__ = ("Fields", "day", "department", "assists", "check_routing", "due", "text_input", "approval",
+           "event", "iso", "leave_handler", "re_reviewed_case", "not_after_re_review", "office_today")
+
+
+# ---- input -------------------------------------------------------------------------------------
+
+def day(f, key, label, default=None, not_before=None, not_before_label=""):
+    """A required date, not later than today; `default` when left blank."""
+    return f.date(key, label, required=True, default=default, not_before=not_before,
+                  not_before_label=not_before_label, allow_future=False, today=office_today())
+
+
+def department(session, f, key, label="责任单位"):
+    """An active department chosen in `key`, or None (with the message on the field)."""
+    raw = f.data.get(key)
+    if raw is None or str(raw).strip() == "":
+        f.add(key, f"请选择{label}")
+        return None
+    pk = parse_id(raw)
+    dept = session.get(Department, pk) if pk is not None else None
+    if dept is None or not dept.active:
+        f.add(key, f"所选{label}不存在或已停用")
+        return None
+    return dept
+
+
+def assists(session, f, dept, key="assist_ids"):
+    out = []
+    for i in f.ids(key):
+        d = session.get(Department, i) if i is not None else None
+        if d is None or not d.active:
+            f.add(key, "所选配合单位不存在或已停用")
+            continue
+        if dept is not None and d.id == dept.id:
+            f.add(key, "配合单位不能与责任单位相同")
+            continue
+        if d not in out:
+            out.append(d)
+    return out
+
+
+def check_routing(session, case, dept, helpers, f, key="department_id"):
+    """检举控告: never to the accused unit (access.may_route_to); only to the discipline department."""
+    if dept is None or case.purpose != "accusation":
+        return
+    ok, _msg = access.may_route_to(session, case, dept)
+    if not ok:
+        f.add(key, f"“{dept.name}”是被反映单位，不能交其办理（检举控告材料不得转给被反映单位）")
+        return
+    if dept.kind != "discipline":
+        f.add(key, f"检举控告类信访事项应交纪检监察部门办理，不能交“{dept.name}”办理")
+    for a in helpers:
+        if not access.may_route_to(session, case, a)[0]:
+            f.add("assist_ids", f"“{a.name}”是被反映单位，不能作为配合单位")
+
+
+def due(session, case, f, start):
+    """An optional due date at assign/transfer: defaults to the case's clock; not later than it.
+    Returns (due, custom)."""
+    statutory = case.handle_base_due or deadlines.handle_due(
+        session, case.accepted_on or start, case.source_deadline, case.review_level)
+    if case.extension_state == "approved" and case.handle_due:
+        statutory = case.handle_due
+    raw = f.data.get("due")
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return statutory, False
+    value = f.date("due", "办理期限", not_before=start, not_before_label="今天")
+    if value is not None and value > statutory:
+        f.add("due", f"办理期限不能晚于法定期限（{statutory:%Y-%m-%d}）")
+    return value, value != statutory
+
+
+def text_input(key, label, required=False):
+    """The validator of a move whose only input is one text."""
+    def validate(session, actor, case, data):
+        f = Fields(data)
+        out = {key: f.text(key, label, required=required)}
+        f.done()
+        return out
+    return validate
+
+
+def approval(data, reject_label):
+    """审批结果 and 审批意见; a refusal needs its reason."""
+    f = Fields(data)
+    approve = f.bool("approve", "审批结果")
+    note = f.text("note", "审批意见")
+    if approve is False and not note:
+        f.add("note", f"{reject_label}须填写理由")
+    f.done()
+    return {"approve": approve, "note": note}
+
+
+# ---- the event ---------------------------------------------------------------------------------
+
+def event(session, actor, case, action, from_status, from_dept, note="", data=None):
+    # Every move updates the case row, so the version moves on and a concurrent move conflicts.
+    case.updated_at = utcnow()
+    ev = CaseEvent(case=case, actor_id=actor.id, action=action, from_status=from_status,
+                   to_status=case.status, from_department_id=from_dept,
+                   to_department_id=case.department_id, note=note or "", data=data or {})
+    session.add(ev)
+    return ev
+
+
+def iso(d):
+    return d.isoformat() if d else None
+
+
+def leave_handler(case):
+    case.handler_id = None
+    case.signed_on = None
+    if case.extension_state == "pending":
+        case.extension_state = None
+
+
+# ---- 复核 --------------------------------------------------------------------------------------
+
+def re_reviewed_case(session, case):
+    """A 复核 (review level 2) case of the same petitioner on the same matter, if any."""
+    party_ids = [cp.party_id for cp in case.parties if cp.role == "petitioner"]
+    if not party_ids:
+        return None
+    q = (select(Case).join(CaseParty, CaseParty.case_id == Case.id)
+         .where(Case.review_level == 2, Case.id != case.id, Case.status != "voided",
+                CaseParty.role == "petitioner", CaseParty.party_id.in_(party_ids),
+                Case.category == case.category)
+         .order_by(Case.id))
+    return session.execute(q).scalars().first()
+
+
+def not_after_re_review(session, actor, case, move):
+    """A matter that already went through 复核 may only be refused (不再受理)."""
+    if case.review_level == 0:
+        done = re_reviewed_case(session, case)
+        if done is not None:
+            raise ServiceError(f"该信访人就同一事项已经复核（{done.number}），不能{move.label}，只能不再受理")

@@ -1,0 +1,119 @@
+"""Routing: 交办, 改派, 退回, 签收, 督办 — guards, validators, appliers."""
+from models import CaseAssist
+from models.enums import SUPERVISE_METHODS
+from services import ServiceError, access, deadlines
+from services.workflow.common import (Fields, assists, check_routing, department, due, event, iso,
+                                      leave_handler, office_today, text_input)
+
+
+# ---- guards ------------------------------------------------------------------------------------
+
+def no_conflict_of_interest(session, actor, case, move):
+    if not access.may_handle(session, actor, case):
+        raise ServiceError("您与该信访事项有利害关系，应当回避，不能签收")
+
+
+# ---- form defaults -----------------------------------------------------------------------------
+
+def due_shown(session, case):
+    """The 办理期限 the assign form starts with: the case's clock."""
+    shown = case.handle_due or deadlines.handle_due(session, case.accepted_on or office_today(),
+                                                    case.source_deadline, case.review_level)
+    return shown.isoformat() if shown else ""
+
+
+# ---- validators ---------------------------------------------------------------------------------
+
+def validate_assign(session, actor, case, data):
+    f = Fields(data)
+    dept = department(session, f, "department_id")
+    helpers = assists(session, f, dept)
+    check_routing(session, case, dept, helpers, f)
+    on, custom = due(session, case, f, office_today())
+    out = {"department": dept, "assists": helpers, "due": on, "custom_due": custom,
+           "note": f.text("note", "交办意见")}
+    f.done()
+    return out
+
+
+validate_sign_for = text_input("note", "备注")
+
+
+validate_return = text_input("reason", "退回理由", required=True)
+
+
+def validate_transfer(session, actor, case, data):
+    f = Fields(data)
+    dept = department(session, f, "department_id", "改派单位")
+    if dept is not None and dept.id == case.department_id:
+        f.add("department_id", f"该信访事项已由“{dept.name}”办理，请选择其他单位")
+        dept = None
+    check_routing(session, case, dept, [], f)
+    on, custom = due(session, case, f, office_today())
+    out = {"department": dept, "due": on, "custom_due": custom,
+           "reason": f.text("reason", "改派理由", required=True)}
+    f.done()
+    return out
+
+
+def validate_supervise(session, actor, case, data):
+    f = Fields(data)
+    out = {"method": f.choice("method", "督办方式", SUPERVISE_METHODS),
+           "note": f.text("note", "督办意见", required=True)}
+    f.done()
+    return out
+
+
+# ---- appliers -----------------------------------------------------------------------------------
+
+def _route(case, c):
+    case.status = "assigned"
+    case.department_id = c["department"].id
+    case.department = c["department"]
+    case.assigned_on = office_today()
+    leave_handler(case)
+    case.handle_due = c["due"]
+    if not (case.extension_state == "approved"):
+        case.handle_base_due = c["due"]
+
+
+def apply_assign(session, actor, case, c):
+    before, dept = case.status, case.department_id
+    _route(case, c)
+    kept = {a.department_id: a for a in case.assists}
+    case.assists = [kept.get(d.id) or CaseAssist(department_id=d.id) for d in c["assists"]]
+    return event(session, actor, case, "assign", before, dept, c["note"], {
+        "department": c["department"].name, "assists": [d.name for d in c["assists"]],
+        "due": iso(c["due"]), "custom_due": c["custom_due"]})
+
+
+def apply_sign_for(session, actor, case, c):
+    before, dept = case.status, case.department_id
+    case.status = "handling"
+    case.handler_id = actor.id
+    case.signed_on = office_today()
+    return event(session, actor, case, "sign_for", before, dept, c["note"], {"handler": actor.full_name})
+
+
+def apply_return(session, actor, case, c):
+    before, dept = case.status, case.department_id
+    case.status = "accepted"
+    case.department_id = None
+    case.department = None
+    leave_handler(case)
+    case.assists = []
+    return event(session, actor, case, "return", before, dept, c["reason"])
+
+
+def apply_transfer(session, actor, case, c):
+    before, dept = case.status, case.department_id
+    _route(case, c)
+    case.assists = [a for a in case.assists if a.department_id != c["department"].id]
+    return event(session, actor, case, "transfer", before, dept, c["reason"], {
+        "department": c["department"].name, "due": iso(c["due"]), "custom_due": c["custom_due"]})
+
+
+def apply_supervise(session, actor, case, c):
+    label = SUPERVISE_METHODS[c["method"]]
+    return event(session, actor, case, "supervise", case.status, case.department_id,
+                 f"（{label}）{c['note']}", {"method": c["method"]})
