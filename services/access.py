@@ -353,7 +353,7 @@ def _roles(move):
     return entry.roles if entry is not None else OTHER_RIGHTS.get(move, ())
 
 
-def _responsible_only(user, move):
+def responsible_only(user, move):
     """A handler makes these moves only on cases of their own responsible department (assisting
     departments see, but do not act)."""
     entry = _case_move(move)
@@ -369,7 +369,7 @@ def may_move(session, user, move, case=None):
         return True
     if getattr(case, "id", None) is not None and not can_see_case(session, user, case):
         return False
-    if _responsible_only(user, move):
+    if responsible_only(user, move):
         return case.department_id in user_dept_ids(session, user)
     return True
 
@@ -379,7 +379,7 @@ def move_clause(session, user, move):
     if _role(user) not in _roles(move):
         return false()
     clause = case_filter(session, user)
-    if _responsible_only(user, move):
+    if responsible_only(user, move):
         clause = and_(clause, Case.department_id.in_(user_dept_ids(session, user)))
     return clause
 

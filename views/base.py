@@ -196,7 +196,7 @@ class SecureModelView(SecureMixin, ModelView):
     can_set_page_size = True
     create_modal = False
     edit_modal = False
-    # action name -> move name in access.MOVE_ROLES that the action needs (besides the screen).
+    # action name -> move name in the workflow spec (access.may_move) that the action needs (besides the screen).
     action_moves = {}
 
     def __init__(self, model, **kwargs):

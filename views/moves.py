@@ -215,14 +215,3 @@ def register(admin):
     admin.add_view(MovesView(name="办理", endpoint="moves", url="/admin/moves"))
 
 
-def todo_items(session, user):
-    """The 待办 of templates/partials/todo.html: (move, label, count, link) for each move the user
-    waits to make (workflow.todo_counts); the link opens the case list filtered by the move's
-    status (None when the move starts from several)."""
-    from views.dashboard import EQ, case_list_url  # the dashboard's links to the filtered case list
-    out = []
-    for move, label, n in workflow.todo_counts(session, user):
-        statuses = spec.MOVES[move].statuses
-        url = case_list_url(("status", EQ, statuses[0]), require_all=True) if len(statuses) == 1 else None
-        out.append((move, label, n, url))
-    return out
