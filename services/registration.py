@@ -8,8 +8,9 @@ from sqlalchemy import select
 from models import Case, CaseEvent, CaseParty, Party, ReceptionSchedule, User
 from models.enums import (CATEGORIES, CHANNELS, ID_TYPES, IN_PERSON_CHANNELS, PARTY_KINDS,
                           PURPOSES, SEXES, SOURCES)
-from services import ServiceError, ValidationFailed, access, deadlines, numbering, validation
+from services import ServiceError, ValidationFailed, access, deadlines, inputs, numbering, validation
 from services.clock import today as office_today
+from services.inputs import InputError
 
 COLLECTIVE_MIN_PEOPLE = 5
 MAX_REPRESENTATIVES = 5
@@ -49,17 +50,18 @@ class PartyInput:
 
 @dataclass
 class RegistrationInput:
+    """What a clerk typed: dates and the people count may be text (read by services.inputs)."""
     channel: str
-    received_on: date
+    received_on: date | str | None
     purpose: str
     category: str
     summary: str
     demands: str = ""
     incident_place: str = ""
-    people_count: int = 1
+    people_count: int | str = 1
     source: str = "own"
     source_doc_no: str = ""
-    source_deadline: date | None = None
+    source_deadline: date | str | None = None
     is_skip_level: bool = False
     is_joint: bool = False
     is_anonymous: bool = False
@@ -88,7 +90,42 @@ def _clean(value):
 
 
 def is_collective(channel, people_count):
-    return channel in IN_PERSON_CHANNELS and (people_count or 0) >= COLLECTIVE_MIN_PEOPLE
+    """5 or more people in person (来访, 领导接待) is a collective visit (集体访); a letter never is."""
+    return (channel in IN_PERSON_CHANNELS and isinstance(people_count, int)
+            and people_count >= COLLECTIVE_MIN_PEOPLE)
+
+
+def representatives_for(channel, people_count, person):
+    """The representatives of a visit where one person is named (import, reception day): on a
+    collective visit that person is its representative."""
+    return [person] if person is not None and is_collective(channel, people_count) else []
+
+
+def read_people_count(value):
+    """The people count typed (blank = 1); raises InputError with the message a clerk reads."""
+    people = inputs.parse_int(value, "人数")
+    if people is None:
+        return 1
+    if people < 1:
+        raise InputError(MSG_PEOPLE)
+    if people > MAX_PEOPLE:
+        raise InputError(MSG_PEOPLE_MAX)
+    return people
+
+
+def _read(data, err):
+    """Dates and the people count of `data` as typed -> values (in place); a bad one is reported
+    and left as typed (the checks below skip it)."""
+    for name, label in (("received_on", "收件日期"), ("source_deadline", "交办期限")):
+        try:
+            # Not bounded to 2000-2100: the received date has its own rule (1990 to today).
+            setattr(data, name, inputs.parse_date(getattr(data, name), label, bounded=False))
+        except InputError as exc:
+            err(name, exc.message)
+    try:
+        data.people_count = read_people_count(data.people_count)
+    except InputError as exc:
+        err("people_count", exc.message)
 
 
 def _validate(session, data, today):
@@ -97,6 +134,7 @@ def _validate(session, data, today):
     def err(name, msg):
         errors.setdefault(name, []).append(msg)
 
+    _read(data, err)
     if data.channel not in CHANNELS:
         err("channel", MSG_CHOICE if data.channel else MSG_REQUIRED)
     if data.source not in SOURCES:
@@ -105,7 +143,9 @@ def _validate(session, data, today):
         err("purpose", MSG_CHOICE if data.purpose else MSG_REQUIRED)
     if data.category not in CATEGORIES:
         err("category", MSG_CHOICE if data.category else MSG_REQUIRED)
-    if not isinstance(data.received_on, date):
+    if "received_on" in errors:
+        pass
+    elif data.received_on is None:
         err("received_on", MSG_REQUIRED)
     elif data.received_on > today:
         err("received_on", MSG_FUTURE)
@@ -116,14 +156,10 @@ def _validate(session, data, today):
     for name, limit in (("incident_place", 200), ("source_doc_no", 100), ("original_number", 50)):
         if len(_clean(getattr(data, name)) or "") > limit:
             err(name, MSG_TOO_LONG.format(n=limit))
-    if not isinstance(data.people_count, int) or data.people_count < 1:
-        err("people_count", MSG_PEOPLE)
-    elif data.people_count > MAX_PEOPLE:
-        err("people_count", MSG_PEOPLE_MAX)
     if data.source == "higher":
         if not _clean(data.source_doc_no):
             err("source_doc_no", MSG_DOC_NO)
-        if (data.source_deadline and isinstance(data.received_on, date)
+        if (isinstance(data.source_deadline, date) and isinstance(data.received_on, date)
                 and data.source_deadline < data.received_on):
             err("source_deadline", MSG_SOURCE_DEADLINE)
 
@@ -162,7 +198,7 @@ def _validate(session, data, today):
     reps = len(data.representatives)
     if reps > MAX_REPRESENTATIVES:
         err("representatives", MSG_TOO_MANY_REPRESENTATIVES)
-    elif reps == 0 and is_collective(data.channel, data.people_count if isinstance(data.people_count, int) else 0):
+    elif reps == 0 and is_collective(data.channel, data.people_count):
         err("representatives", MSG_NEED_REPRESENTATIVE)
 
     if data.reception_id is not None and session.get(ReceptionSchedule, data.reception_id) is None:
