@@ -15,8 +15,9 @@ from sqlalchemy import delete, func, or_, select
 
 from models import Case, ReceptionEvent, ReceptionSchedule, User
 from models.enums import RECEPTION_SLOTS, RECEPTION_STATUSES, STATUSES
-from services import ServiceError, access, audit, deadlines, settings
+from services import ServiceError, access, audit, deadlines, inputs, settings
 from services.clock import today as office_today
+from services.inputs import MAX_YEAR, MIN_YEAR, InputError
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 SLOT_ORDER = {k: i for i, k in enumerate(RECEPTION_SLOTS)}
@@ -47,44 +48,61 @@ def _leader(session, leader_id, what="接待领导"):
     return leader
 
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
-MONTH_FORMAT_MESSAGE = "月份无效，请按“2026-10”的格式选择月份。"
+MONTH_FORMAT_MESSAGE = inputs.MSG_MONTH.format(label="月份")
 MONTH_RANGE_MESSAGE = f"月份超出范围，只能选择{MIN_YEAR}年至{MAX_YEAR}年之间的月份。"
+
+
+def _check_month(year, month):
+    if not 1 <= month <= 12:
+        raise InputError(MONTH_FORMAT_MESSAGE)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(MONTH_RANGE_MESSAGE)
 
 
 def month_bounds(year, month):
     """First and last day of a month of the years MIN_YEAR..MAX_YEAR; else ServiceError."""
     try:
-        year, month = int(str(year).strip()), int(str(month).strip())
-        first = date(year, month, 1)
-    except (TypeError, ValueError, OverflowError):
-        raise ServiceError(MONTH_FORMAT_MESSAGE)
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ServiceError(MONTH_RANGE_MESSAGE)
-    return first, date(year, month, pycal.monthrange(year, month)[1])
+        year, month = inputs.parse_int(year, required=True), inputs.parse_int(month, required=True)
+    except InputError:
+        raise InputError(MONTH_FORMAT_MESSAGE) from None
+    _check_month(year, month)
+    return date(year, month, 1), date(year, month, pycal.monthrange(year, month)[1])
+
+
+def read_month(text):
+    """(year, month) of a month typed as '2026-10', '2026/10' or '2026年10月'; else ServiceError."""
+    try:
+        year, month = inputs.parse_month(text, "月份", required=True, bounded=False)
+    except InputError:
+        raise InputError(MONTH_FORMAT_MESSAGE) from None
+    _check_month(year, month)
+    return year, month
 
 
 def month_error(text):
-    """The Chinese message for a bad 'YYYY-MM' text, or None when it is a month we accept."""
-    parts = str(text if text is not None else "").strip().split("-")
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts) or len(parts[0].strip()) > 4:
-        return MONTH_FORMAT_MESSAGE
+    """The Chinese message for a bad month text, or None when it is a month we accept."""
     try:
-        month_bounds(*parts)
-    except ServiceError as exc:
+        read_month(text)
+    except InputError as exc:
         return exc.message
     return None
 
 
 def parse_month(text, default=None):
     """'2026-10' → (2026, 10); bad, out-of-range or empty text gives `default` (or this month)."""
-    if month_error(text) is None:
-        y, m = str(text).strip().split("-")
-        return int(y), int(m)
-    if default is not None:
-        return default
-    t = office_today()
-    return t.year, t.month
+    return month_or_default(text, default)[0]
+
+
+def month_or_default(text, default=None):
+    """((year, month), message): a bad or out-of-range month falls back to `default` (or this
+    month) with its message; an empty one falls back without a message."""
+    try:
+        return read_month(text), None
+    except InputError as exc:
+        if default is None:
+            t = office_today()
+            default = (t.year, t.month)
+        return default, None if inputs.blank(text) else exc.message
 
 
 def month_label(year, month):
@@ -214,8 +232,10 @@ def generate_month(session, actor, year, month, *, weekdays, slot, place, leader
 
 # ---- single entries -------------------------------------------------------------------------
 
-def check_entry(session, entry):
+def check_entry(session, entry, is_created=True):
     """Validate a hand-made or edited entry (used by the list view's form); raises ServiceError."""
+    if not is_created and not may_edit_entry(entry):
+        raise ServiceError("已接待或已取消的安排不能修改。")
     if entry.day is None:
         raise ServiceError("请填写接待日期。")
     if entry.slot not in RECEPTION_SLOTS:
@@ -249,6 +269,13 @@ def record_change(session, actor, entry, is_created):
 
 def may_edit_entry(entry):
     return entry.status in OPEN_STATUSES
+
+
+def edit_refusal(entry):
+    """Why `entry` may no longer be edited, or None."""
+    if may_edit_entry(entry):
+        return None
+    return f"该安排状态为“{RECEPTION_STATUSES.get(entry.status)}”，不能再修改。"
 
 
 def swap_candidates(session, entry):
@@ -407,6 +434,42 @@ def write_rota(path, session, year, month):
 
 def receivable(entry):
     return entry.status in OPEN_STATUSES + ("received",)
+
+
+def receiving_open(entry):
+    """Visitors may be registered and the day closed: not cancelled and the day has come."""
+    return receivable(entry) and entry.day <= office_today()
+
+
+def receiving_rights(session, user, entry):
+    """What `user` may do on the receiving page of `entry`."""
+    return {"may_register": access.may_move(session, user, "register") and receiving_open(entry),
+            "may_instruct": access.may_move(session, user, "instruction"),
+            "may_finish": may_finish_reception(user, entry) and receiving_open(entry)}
+
+
+def visitor_input(form):
+    """The RegistrationInput of the receiving page's form (channel 领导接待, one named visitor;
+    on a collective visit the visitor is its representative). Nothing is checked here:
+    register_visitor checks it all."""
+    from services import registration
+
+    name = (form.get("name") or "").strip()
+    visitor = registration.PartyInput(
+        name=name, id_number=(form.get("id_number") or "").strip(), sex=form.get("sex", ""),
+        phone=(form.get("phone") or "").strip(), address=(form.get("address") or "").strip())
+    try:
+        people = registration.read_people_count(form.get("people_count"))
+    except InputError:
+        people = form.get("people_count")  # register_case reports it
+    return registration.RegistrationInput(
+        channel="reception", received_on=None, purpose=form.get("purpose", ""),
+        category=form.get("category", ""), summary=(form.get("summary") or "").strip(),
+        demands=(form.get("demands") or "").strip(),
+        incident_place=(form.get("incident_place") or "").strip(), people_count=people,
+        petitioners=[visitor] if name else [],
+        representatives=registration.representatives_for("reception", people, visitor if name else None),
+        leader_instruction=(form.get("leader_instruction") or "").strip())
 
 
 def register_visitor(session, actor, entry, data):
