@@ -15,7 +15,8 @@ from sqlalchemy import false, func, select
 from models import (Case, CaseEvent, Department, PackageAssignment, PackageProgress, User,
                     package_cases)
 from models.enums import PACKAGE_OUTCOMES, PACKAGE_STATUSES
-from services import ServiceError, ValidationFailed, access
+from services import ServiceError, ValidationFailed, access, inputs
+from services.inputs import InputError
 from services.clock import today as office_today
 
 FOUR_CLEAR = (("leader_id", "包案领导"), ("department_id", "责任单位"),
@@ -73,6 +74,10 @@ def find_cases(session, user, text):
     found = {c.number: c for c in session.execute(select(Case).where(
         Case.number.in_(numbers), access.case_filter(session, user))).scalars()}
     return [found[n] for n in numbers if n in found], [n for n in numbers if n not in found]
+
+
+def unknown_cases_message(numbers):
+    return f"未找到信访事项：{'、'.join(numbers)}（编号有误或不在您的查看范围内）。"
 
 
 def petitioner_ids(case):
@@ -167,7 +172,7 @@ class PackageInput:
     leader_id: int | None = None
     department_id: int | None = None
     responsible_person: str = ""
-    deadline: date | None = None
+    deadline: date | str | None = None  # as typed; read by propose
     plan: str = ""
     title: str = ""
 
@@ -229,9 +234,11 @@ def propose(session, actor, data):
     person = data.responsible_person.strip()
     if len(person) > 50:
         raise ValidationFailed({"responsible_person": ["责任人不能超过50个字。"]})
-    if not isinstance(data.deadline, date):
-        raise ValidationFailed({"deadline": ["办结期限不是有效日期。"]})
-    if data.deadline < office_today():
+    try:
+        deadline = inputs.parse_date(data.deadline, "办结期限", required=True)
+    except InputError as exc:
+        raise ValidationFailed({"deadline": [exc.message]}) from None
+    if deadline < office_today():
         raise ValidationFailed({"deadline": ["办结期限不能早于今天。"]})
 
     cases = list(session.execute(select(Case).where(
@@ -259,14 +266,14 @@ def propose(session, actor, data):
     if len(title) > 200:
         raise ValidationFailed({"title": ["包案事项名称不能超过200个字。"]})
     pkg = PackageAssignment(title=title, leader_id=leader.id, department_id=dept.id,
-                            responsible_person=person, deadline=data.deadline, plan=data.plan.strip(),
+                            responsible_person=person, deadline=deadline, plan=data.plan.strip(),
                             status="proposed", created_by_id=getattr(actor, "id", None))
     pkg.cases = cases
     session.add(pkg)
     session.flush()
     for c in cases:
         _case_event(session, actor, c, f"拟由{leader.full_name}包案，责任单位{dept.name}，责任人{person}，"
-                                       f"办结期限{data.deadline}", package_id=pkg.id, step="propose")
+                                       f"办结期限{deadline}", package_id=pkg.id, step="propose")
     session.flush()
     return pkg
 
@@ -307,13 +314,15 @@ def accept(session, actor, pkg):
 
 
 def add_progress(session, actor, pkg, on, text):
-    """A dated progress entry by the leader or a handler of the responsible department."""
+    """A dated progress entry by the leader or a handler of the responsible department; `on` is a
+    date or the text typed."""
     if not may_progress(session, actor, pkg):
         if pkg.status != "active":
             raise ServiceError("只有化解中的包案可以填写进展。")
         raise ServiceError("只有包案领导或责任单位承办人可以填写包案进展。")
     text = (text or "").strip()
-    if not isinstance(on, date):
+    on = inputs.parse_date(on, "进展日期")
+    if on is None:
         raise ServiceError("请填写进展日期。")
     if on > office_today():
         raise ServiceError("进展日期不能晚于今天。")
