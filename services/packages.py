@@ -231,9 +231,10 @@ def propose(session, actor, data):
     dept = session.get(Department, dept_pk) if dept_pk is not None else None
     if dept is None or not dept.active:
         raise ValidationFailed({"department_id": ["责任单位不存在或已停用。"]})
-    person = data.responsible_person.strip()
-    if len(person) > 50:
-        raise ValidationFailed({"responsible_person": ["责任人不能超过50个字。"]})
+    try:
+        person = inputs.parse_text(data.responsible_person, "责任人", max_len=50)
+    except InputError as exc:
+        raise ValidationFailed({"responsible_person": [exc.message]}) from None
     try:
         deadline = inputs.parse_date(data.deadline, "办结期限", required=True)
     except InputError as exc:
@@ -262,9 +263,10 @@ def propose(session, actor, data):
     if busy:
         raise ValidationFailed({"case_ids": [f"{busy[0]}已在包案“{busy[1]}”中，不能重复包案。"]})
 
-    title = (data.title or "").strip() or default_title(cases)
-    if len(title) > 200:
-        raise ValidationFailed({"title": ["包案事项名称不能超过200个字。"]})
+    try:
+        title = inputs.parse_text(data.title, "包案事项名称", max_len=200) or default_title(cases)
+    except InputError as exc:
+        raise ValidationFailed({"title": [exc.message]}) from None
     pkg = PackageAssignment(title=title, leader_id=leader.id, department_id=dept.id,
                             responsible_person=person, deadline=deadline, plan=data.plan.strip(),
                             status="proposed", created_by_id=getattr(actor, "id", None))
@@ -320,7 +322,6 @@ def add_progress(session, actor, pkg, on, text):
         if pkg.status != "active":
             raise ServiceError("只有化解中的包案可以填写进展。")
         raise ServiceError("只有包案领导或责任单位承办人可以填写包案进展。")
-    text = (text or "").strip()
     on = inputs.parse_date(on, "进展日期")
     if on is None:
         raise ServiceError("请填写进展日期。")
@@ -328,8 +329,7 @@ def add_progress(session, actor, pkg, on, text):
         raise ServiceError("进展日期不能晚于今天。")
     if pkg.accepted_on and on < pkg.accepted_on:
         raise ServiceError(f"进展日期不能早于包案确认日期（{pkg.accepted_on}）。")
-    if not text:
-        raise ServiceError("请填写进展情况。")
+    text = inputs.parse_text(text, "进展情况", required=True)
     entry = PackageProgress(package=pkg, on=on, text=text, author_id=actor.id)
     session.add(entry)
     session.flush()
@@ -342,11 +342,8 @@ def finish(session, actor, pkg, outcome, note):
         raise ServiceError("只有化解中的包案可以办结。")
     if not _own_leader(actor, pkg):
         raise ServiceError("只有包案领导本人可以填写化解结果。")
-    if outcome not in PACKAGE_OUTCOMES:
-        raise ServiceError("请选择化解结果：已化解、息诉罢访或未化解。")
-    note = (note or "").strip()
-    if not note:
-        raise ServiceError("请填写办结说明。")
+    outcome = inputs.parse_choice(outcome, "化解结果", PACKAGE_OUTCOMES)
+    note = inputs.parse_text(note, "办结说明", required=True)
     pkg.status = "finished"
     pkg.outcome = outcome
     pkg.outcome_note = note

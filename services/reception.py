@@ -153,18 +153,13 @@ def generate_month(session, actor, year, month, *, weekdays, slot, place, leader
     _require(actor, access.E)
     first, last = month_bounds(year, month)
     try:
-        weekdays = sorted({int(w) for w in (weekdays or ())})
-    except (TypeError, ValueError):
+        weekdays = sorted({inputs.parse_int(w, "星期", 0, 6, required=True) for w in (weekdays or ())})
+    except InputError:
         weekdays = []
-    if not weekdays or any(w < 0 or w > 6 for w in weekdays):
+    if not weekdays:
         raise ServiceError("请至少选择一个接待的星期。")
-    if slot not in RECEPTION_SLOTS:
-        raise ServiceError("请选择接待时段（上午、下午或全天）。")
-    place = (place or "").strip()
-    if not place:
-        raise ServiceError("请填写接待地点。")
-    if len(place) > 100:
-        raise ServiceError("接待地点不能超过100个字。")
+    inputs.parse_choice(slot, "接待时段", RECEPTION_SLOTS)
+    place = inputs.parse_text(place, "接待地点", required=True, max_len=100)
     if leader_ids:
         picked = {u.id: u for u in (_leader(session, i) for i in leader_ids)}
         leaders = sorted(picked.values(), key=lambda u: (u.rank_order, u.id))
@@ -238,10 +233,8 @@ def check_entry(session, entry, is_created=True):
         raise ServiceError("已接待或已取消的安排不能修改。")
     if entry.day is None:
         raise ServiceError("请填写接待日期。")
-    if entry.slot not in RECEPTION_SLOTS:
-        raise ServiceError("请选择接待时段。")
-    if not (entry.place or "").strip():
-        raise ServiceError("请填写接待地点。")
+    inputs.parse_choice(entry.slot, "接待时段", RECEPTION_SLOTS)
+    inputs.parse_text(entry.place, "接待地点", required=True, max_len=100)
     if entry.leader is None and entry.leader_id is None:
         raise ServiceError("请选择接待领导。")
     session.flush()  # a form sets the relationships; the *_id columns follow at flush
@@ -290,7 +283,6 @@ def swap_candidates(session, entry):
 def swap_entries(session, actor, entry, other, reason):
     """Swap the leaders of two open entries; both become 已调换 and both get a 'swap' event."""
     _require(actor, access.E)
-    reason = (reason or "").strip()
     if entry is None or other is None:
         raise ServiceError("请选择要调换的两条接待安排。")
     if entry.id == other.id:
@@ -302,8 +294,7 @@ def swap_entries(session, actor, entry, other, reason):
             raise ServiceError(f"{e.day}的接待日已过，不能调换。")
     if entry.leader_id == other.leader_id:
         raise ServiceError("两条安排的接待领导相同，无需调换。")
-    if not reason:
-        raise ServiceError("请填写调换原因。")
+    reason = inputs.parse_text(reason, "调换原因", required=True)
     a_leader, b_leader = entry.leader, other.leader
     for e, new in ((entry, b_leader), (other, a_leader)):
         old = e.leader
@@ -322,13 +313,11 @@ def swap_entries(session, actor, entry, other, reason):
 
 def cancel_entry(session, actor, entry, reason):
     _require(actor, access.E)
-    reason = (reason or "").strip()
     if entry.status not in OPEN_STATUSES:
         raise ServiceError(f"该接待安排状态为“{RECEPTION_STATUSES.get(entry.status)}”，不能取消。")
     if entry.cases:
         raise ServiceError("该接待日已登记来访事项，不能取消。")
-    if not reason:
-        raise ServiceError("请填写取消原因。")
+    reason = inputs.parse_text(reason, "取消原因", required=True)
     entry.status = "cancelled"
     _event(session, entry, actor, "cancel", reason)
     session.flush()
@@ -586,13 +575,11 @@ def finish_reception(session, actor, entry, summary):
     """Close the day: status 已接待 with a summary (小结). The clerk or the day's leader/stand-in."""
     if not may_finish_reception(actor, entry):
         raise ServiceError("只有信访办或当日接待领导可以填写接待小结。")
-    summary = (summary or "").strip()
-    if entry.status not in OPEN_STATUSES + ("received",):
+    if not receivable(entry):
         raise ServiceError("该接待日已取消，不能填写接待小结。")
     if entry.day > office_today():
         raise ServiceError("接待日尚未到，不能完成接待。")
-    if not summary:
-        raise ServiceError("请填写接待情况小结。")
+    summary = inputs.parse_text(summary, "接待情况小结", required=True)
     count = session.execute(select(func.count()).select_from(Case)
                             .where(Case.reception_id == entry.id)).scalar()
     was = entry.status
