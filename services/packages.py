@@ -45,7 +45,7 @@ def visible_packages(session, user):
 
 def get_visible(session, user, package_id):
     """The package if `user` may see it, else None (callers answer 404)."""
-    pid = access.parse_id(package_id)
+    pid = inputs.parse_id(package_id)
     if pid is None:
         return None
     return session.execute(select(PackageAssignment).where(
@@ -209,7 +209,7 @@ def propose(session, actor, data):
     """A clerk proposes a package (status proposed). Returns the PackageAssignment."""
     if not access.may_view(actor, "package", access.C):
         raise ServiceError("只有信访办可以提出包案，领导确认后生效。")
-    parsed = [access.parse_id(i) for i in (data.case_ids or [])]
+    parsed = [inputs.parse_id(i) for i in (data.case_ids or [])]
     ids = [] if None in parsed else list(dict.fromkeys(parsed))
     if not ids:
         raise ValidationFailed({"case_ids": ["请选择要包案的信访事项。"]})
@@ -223,11 +223,11 @@ def propose(session, actor, data):
             errors["plan"] = ["请填写化解方案。"]
         raise ValidationFailed(errors)
 
-    leader_pk = access.parse_id(data.leader_id)
+    leader_pk = inputs.parse_id(data.leader_id)
     leader = session.get(User, leader_pk) if leader_pk is not None else None
     if leader is None or leader.role != "leader" or not leader.active:
         raise ValidationFailed({"leader_id": ["包案领导必须是在职的领导。"]})
-    dept_pk = access.parse_id(data.department_id)
+    dept_pk = inputs.parse_id(data.department_id)
     dept = session.get(Department, dept_pk) if dept_pk is not None else None
     if dept is None or not dept.active:
         raise ValidationFailed({"department_id": ["责任单位不存在或已停用。"]})

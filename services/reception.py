@@ -41,7 +41,7 @@ def active_leaders(session):
 
 
 def _leader(session, leader_id, what="接待领导"):
-    pk = access.parse_id(leader_id)
+    pk = inputs.parse_id(leader_id)
     leader = session.get(User, pk) if pk is not None else None
     if leader is None or leader.role != "leader" or not leader.active:
         raise ServiceError(f"{what}必须是在职的领导。")
@@ -531,7 +531,7 @@ def entry_timeline(session, user, entry):
         if ev.action != "register":
             shown.append((ev, ev.note or ""))
             continue
-        case_id = access.parse_id((ev.data or {}).get("case_id"))
+        case_id = inputs.parse_id((ev.data or {}).get("case_id"))
         case = session.get(Case, case_id) if case_id is not None else None
         if case is not None and access.can_see_case(session, user, case):
             shown.append((ev, case.number))
@@ -541,7 +541,7 @@ def entry_timeline(session, user, entry):
 
 
 def case_in_reception(session, user, entry, case_id):
-    cid = access.parse_id(case_id)
+    cid = inputs.parse_id(case_id)
     if cid is None:
         return None
     return session.execute(select(Case).where(

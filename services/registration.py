@@ -143,14 +143,13 @@ def _validate(session, data, today):
         err("purpose", MSG_CHOICE if data.purpose else MSG_REQUIRED)
     if data.category not in CATEGORIES:
         err("category", MSG_CHOICE if data.category else MSG_REQUIRED)
-    if "received_on" in errors:
-        pass
-    elif data.received_on is None:
-        err("received_on", MSG_REQUIRED)
-    elif data.received_on > today:
-        err("received_on", MSG_FUTURE)
-    elif data.received_on.year < 1990:
-        err("received_on", MSG_TOO_OLD)
+    if "received_on" not in errors:  # else it was not a date
+        if data.received_on is None:
+            err("received_on", MSG_REQUIRED)
+        elif data.received_on > today:
+            err("received_on", MSG_FUTURE)
+        elif data.received_on.year < 1990:
+            err("received_on", MSG_TOO_OLD)
     if not _clean(data.summary):
         err("summary", MSG_SUMMARY)
     for name, limit in (("incident_place", 200), ("source_doc_no", 100), ("original_number", 50)):

@@ -8,7 +8,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, Stri
 from models import Case, db
 from models.enums import (ATTACHMENT_KINDS, CATEGORIES, CHANNELS, ID_TYPES, PARTY_KINDS, PURPOSES,
                           SEXES, SOURCES)
-from services import access, attachments, clock, registration
+from services import access, attachments, clock, inputs, registration
 from views.base import SecureBaseView
 from views.saving import PAGE, saving
 
@@ -191,7 +191,7 @@ class AttachmentView(SecureBaseView):
 
     @expose("/upload/<int:case_id>", methods=("POST",))
     def upload(self, case_id):
-        pk = access.parse_id(case_id)
+        pk = inputs.parse_id(case_id)
         case = db.session.get(Case, pk) if pk is not None else None
         if case is None or not access.can_see_case(db.session, current_user, case):
             abort(404)
