@@ -293,7 +293,8 @@ def validate(session, parsed, today=None):
             what = FIELD_LABELS.get(name.rsplit("-", 1)[-1] if name.startswith(("petitioners-", "representatives-"))
                                     else name, "")
             for msg in messages:
-                err.append(f"{what}：{msg.rstrip('。')}" if what else msg.rstrip("。"))
+                msg = msg.rstrip("。")
+                err.append(f"{what}：{msg}" if what and what not in msg else msg)
         if err:
             row.data = None
     return parsed

@@ -144,9 +144,9 @@ BAD_INPUTS = [
     ("people count not a number", {"people_count": "五"}, "人数应为整数", "people_count"),
     ("ancient received date", {"received_on": "0001-01-01"}, "收件日期不能早于1990年，请核对。", "received_on"),
     ("higher source without doc number", {"source": "higher"}, "上级交办的事项请填写交办文号。", "source_doc_no"),
-    ("bad sex code", {"petitioners-0-sex": "X"}, "请从列表中选择。", "petitioners-0-sex"),
-    ("name too long", {"petitioners-0-name": "名" * 101}, "内容过长，最多100个字。", "petitioners-0-name"),
-    ("unknown channel", {"channel": "pigeon"}, "请从列表中选择。", "channel"),
+    ("bad sex code", {"petitioners-0-sex": "X"}, "性别的取值无效", "petitioners-0-sex"),
+    ("name too long", {"petitioners-0-name": "名" * 101}, "姓名不能超过100字", "petitioners-0-name"),
+    ("unknown channel", {"channel": "pigeon"}, "信访形式的取值无效", "channel"),
     ("name missing in a filled row", {"petitioners-0-name": ""}, "请填写姓名或单位名称。", "petitioners-0-name"),
 ]
 
