@@ -47,12 +47,22 @@ def record_edit(session, actor, record, ip=None):
                         ip=ip)
 
 
+def _metadata(location, page_count):
+    fields = inputs.Fields({"location": location, "page_count": page_count})
+    return fields, fields.text("location", "存放位置", max_len=100), fields.int("page_count", "页数", 0, MAX_PAGES)
+
+
 def check_metadata(location, page_count):
     """Location / page count / catalogue are the archivist's to keep; returns {field: [message]}."""
-    fields = inputs.Fields({"location": location, "page_count": page_count})
-    fields.text("location", "存放位置", max_len=100)
-    fields.int("page_count", "页数", 0, MAX_PAGES)
-    return fields.errors
+    return _metadata(location, page_count)[0].errors
+
+
+def read_metadata(record):
+    """The location and page count typed into `record`, read into their values; raises
+    ValidationFailed and changes nothing on bad input."""
+    fields, location, pages = _metadata(record.location, record.page_count)
+    fields.done()
+    record.location, record.page_count = location, pages
 
 
 # ---- loan state -----------------------------------------------------------------------------------

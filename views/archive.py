@@ -15,7 +15,7 @@ from wtforms.widgets import DateInput
 
 from models import ArchiveLoan, ArchiveRecord, db
 from models.enums import LOAN_STATUSES, RETENTION_PERIODS, VOLUME_TYPES
-from services import access
+from services import ValidationFailed, access
 from services import archive as svc
 from services.clock import fmt_date, fmt_dt
 from services.clock import today as office_today
@@ -61,8 +61,9 @@ class ArchiveView(SecureModelView):
         "loan_state": lambda v, c, m, n: _badge(svc.record_loan_state(m)),
     }
     form_columns = ("location", "page_count", "catalogue")
+    # Typed as text: services/archive.read_metadata reads it (the page-count rule lives there).
+    form_overrides = {"page_count": StringField}
     form_args = {
-        # The page count and location rules live in services/archive.check_metadata.
         "location": {"label": "存放位置"},
         "page_count": {"label": "页数"},
         "catalogue": {"label": "卷内目录（每行一项）"},
@@ -73,9 +74,10 @@ class ArchiveView(SecureModelView):
         return super().get_query().options(selectinload(ArchiveRecord.loans))
 
     def on_model_change(self, form, model, is_created):
-        errors = svc.check_metadata(model.location, model.page_count)
-        if errors:
-            raise ValidationError(next(iter(errors.values()))[0])
+        try:
+            svc.read_metadata(model)
+        except ValidationFailed as exc:
+            raise ValidationError(exc.message) from None
         svc.record_edit(db.session, current_user, model, ip=request.remote_addr)
 
     @expose("/details/")

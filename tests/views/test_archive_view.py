@@ -193,3 +193,12 @@ def test_archive_records_are_read_only_but_for_the_archivists_metadata(make_clie
         assert make_client(who).post("/admin/archive/delete/", {"id": str(record.id)}).status_code == 403
     assert make_client("leader").get(f"/admin/archive/edit/?id={record.id}").status_code == 403
     assert db.session.get(ArchiveRecord, record.id) is not None
+
+
+@pytest.mark.parametrize("pages, message", [("", "请填写页数"), ("十", "页数应为整数"), ("100001", "页数应在0至100000之间")])
+def test_page_count_rule_is_the_services(make_client, record, pages, message):
+    r = make_client("archivist").post(f"/admin/archive/edit/?id={record.id}",
+                                      {"location": "档案室C柜2层", "page_count": pages, "catalogue": "登记表"})
+    assert r.status_code == 200 and message in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ArchiveRecord, record.id).location != "档案室C柜2层"
