@@ -7,18 +7,19 @@ to one borrower at a time. Functions take the session and the acting user explic
 commits. A refusal raises services.ServiceError / ValidationFailed and changes nothing.
 """
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, select
 
 from models import ArchiveLoan, ArchiveRecord
 from models.base import utcnow
 from models.enums import LOAN_STATUSES
-from services import ServiceError, ValidationFailed, access, audit
+from services import ServiceError, access, audit, inputs
 from services.clock import fmt_date, local
 from services.clock import today as office_today
 
 MAX_LOAN_DAYS = 30
+MAX_PAGES = 100000
 ACTIVE_LOAN_STATUSES = ("requested", "approved")
 ALREADY_LENT = "该档案已借出，归还后才能再借"
 AUDIT_ACTIONS = {k: v for k, v in audit.ACTIONS.items() if k.startswith(("archive_", "loan_"))}
@@ -46,18 +47,22 @@ def record_edit(session, actor, record, ip=None):
                         ip=ip)
 
 
+def _metadata(location, page_count):
+    fields = inputs.Fields({"location": location, "page_count": page_count})
+    return fields, fields.text("location", "存放位置", max_len=100), fields.int("page_count", "页数", 0, MAX_PAGES)
+
+
 def check_metadata(location, page_count):
     """Location / page count / catalogue are the archivist's to keep; returns {field: [message]}."""
-    errors = {}
-    if location is not None and len(location) > 100:
-        errors["location"] = ["存放位置不能超过100个字。"]
-    if page_count is None:
-        errors["page_count"] = ["请填写页数。"]
-    elif page_count < 0:
-        errors["page_count"] = ["页数不能为负数。"]
-    elif page_count > 100000:
-        errors["page_count"] = ["页数过大，请核对。"]
-    return errors
+    return _metadata(location, page_count)[0].errors
+
+
+def read_metadata(record):
+    """The location and page count typed into `record`, read into their values; raises
+    ValidationFailed and changes nothing on bad input."""
+    fields, location, pages = _metadata(record.location, record.page_count)
+    fields.done()
+    record.location, record.page_count = location, pages
 
 
 # ---- loan state -----------------------------------------------------------------------------------
@@ -104,19 +109,6 @@ def max_due_back(today=None):
 
 # ---- loan moves -----------------------------------------------------------------------------------
 
-def _as_date(value):
-    """(date or None, bad) from a date or an ISO string."""
-    if value is None or isinstance(value, date):
-        return value, False
-    text = str(value).strip()
-    if not text:
-        return None, False
-    try:
-        return date.fromisoformat(text), False
-    except ValueError:
-        return None, True
-
-
 def _detail(loan, extra=""):
     rec = loan.record
     who = loan.borrower.full_name if loan.borrower is not None else ""
@@ -131,23 +123,14 @@ def request_loan(session, actor, record, purpose, due_back, ip=None):
     if active_loan(session, record) is not None:
         raise ServiceError(ALREADY_LENT)
     today = office_today()
-    errors = {}
-    purpose = (purpose or "").strip()
-    if not purpose:
-        errors["purpose"] = ["请填写借阅用途。"]
-    elif len(purpose) > 200:
-        errors["purpose"] = ["借阅用途不能超过200个字。"]
-    due, bad = _as_date(due_back)
-    if bad:
-        errors["due_back"] = ["应还日期不是有效日期。"]
-    elif due is None:
-        errors["due_back"] = ["请填写应还日期。"]
-    elif due < today:
-        errors["due_back"] = ["应还日期不能早于今天。"]
-    elif due > max_due_back(today):
-        errors["due_back"] = [f"借阅期限最长{MAX_LOAN_DAYS}天，应还日期不能晚于{fmt_date(max_due_back(today))}。"]
-    if errors:
-        raise ValidationFailed(errors)
+    fields = inputs.Fields({"purpose": purpose, "due_back": due_back})
+    purpose = fields.text("purpose", "借阅用途", required=True, max_len=200)
+    due = fields.date("due_back", "应还日期", required=True)
+    if due is not None and due < today:
+        fields.add("due_back", "应还日期不能早于今天。")
+    elif due is not None and due > max_due_back(today):
+        fields.add("due_back", f"借阅期限最长{MAX_LOAN_DAYS}天，应还日期不能晚于{fmt_date(max_due_back(today))}。")
+    fields.done()
     loan = ArchiveLoan(record=record, borrower_id=actor.id, purpose=purpose, due_back=due,
                        status="requested", requested_at=utcnow())
     session.add(loan)
@@ -194,15 +177,11 @@ def return_loan(session, actor, loan, returned_on=None, ip=None):
     if loan.status != "approved":
         raise ServiceError(f"该借阅状态为“{LOAN_STATUSES.get(loan.status, loan.status)}”，不能登记归还。")
     today = office_today()
-    on, bad = _as_date(returned_on)
-    if bad:
-        raise ValidationFailed({"returned_on": ["归还日期不是有效日期。"]})
-    on = on or today
-    if on > today:
-        raise ValidationFailed({"returned_on": ["归还日期不能晚于今天。"]})
     lent_on = min(local(loan.approved_at).date(), today) if loan.approved_at else None
-    if lent_on is not None and on < lent_on:
-        raise ValidationFailed({"returned_on": [f"归还日期不能早于批准借出日期（{fmt_date(lent_on)}）。"]})
+    fields = inputs.Fields({"returned_on": returned_on})
+    on = fields.date("returned_on", "归还日期", default=today, allow_future=False, today=today,
+                     not_before=lent_on, not_before_label="批准借出日期")
+    fields.done()
     loan.returned_on = on
     loan.status = "returned"
     session.flush()

@@ -19,7 +19,7 @@ from sqlalchemy import and_, extract, false, or_, select
 
 from models import Case, CaseEvent, Holiday
 from models.enums import DAY_MODES, OPEN_CASE_STATUSES
-from services import settings
+from services import ServiceError, settings
 from services.clock import today as office_today
 
 ACCEPT_DAYS = 15
@@ -105,6 +105,22 @@ _NAMES = {
 }
 
 
+def holiday_error(session, holiday):
+    """Why a typed Holiday row cannot be saved (no day, unknown kind, a day already listed), or None."""
+    from models.enums import HOLIDAY_KINDS
+
+    if holiday.day is None:
+        return "请填写日期"
+    if holiday.kind not in HOLIDAY_KINDS:
+        return "类型无效"
+    with session.no_autoflush:
+        clash = session.execute(select(Holiday.id).where(
+            Holiday.day == holiday.day, Holiday.id != (holiday.id or 0))).first()
+    if clash:
+        return f"{holiday.day:%Y-%m-%d} 已有节假日记录，请直接修改该记录"
+    return None
+
+
 def _holiday_name(name):
     return _NAMES.get(str(name), str(name or ""))
 
@@ -118,10 +134,9 @@ def mode(session, clock):
 
 def due_soon_days(session):
     try:
-        n = int(settings.get(session, "due_soon_working_days"))
-    except (TypeError, ValueError):
+        return settings.read_due_soon(settings.get(session, "due_soon_working_days"))
+    except ServiceError:
         return DUE_SOON_WORKING_DAYS
-    return n if 0 <= n <= 30 else DUE_SOON_WORKING_DAYS
 
 
 # ---- the clocks of a case -----------------------------------------------------------------

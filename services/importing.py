@@ -10,17 +10,18 @@ Imported cases get new numbers and keep the ledger's number in Case.original_num
 matched by ID number by register_case. Every case is imported as 待受理 (registered); the 责任单位 is
 kept only when the ledger's 状态 says the case had been assigned.
 """
-import re
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 
 from sqlalchemy import select
 
 from models import Case, CaseEvent, Department
-from models.enums import CATEGORIES, CHANNELS, IN_PERSON_CHANNELS, PURPOSES, SOURCES, STATUSES
-from services import ServiceError, ValidationFailed, access, audit, validation
+from models.enums import CATEGORIES, CHANNELS, PURPOSES, SOURCES, STATUSES
+from services import ServiceError, ValidationFailed, access, audit, inputs, registration, validation
 from services.clock import today as office_today
+from services.inputs import InputError
+from services.registration import PartyInput, RegistrationInput
 
 MAX_ROWS = 5000
 EXAMPLE_MARK = "示例"
@@ -112,7 +113,7 @@ def write_template(path):
         notes.set_column(1, 1, 90)
         lines = [
             ("说明", "第一行为列名，请勿修改；从第二行起每行一件信访事项；橙色列为必填。示例行（原编号以“示例”开头）不会导入。"),
-            ("收件日期", "日期格式，如 2025-03-12。"),
+            ("收件日期", "日期格式，如 2025-03-12、2025/3/12 或 2025年3月12日。"),
             ("信访形式", "、".join(CHANNELS.values())),
             ("来源", "、".join(SOURCES.values()) + "（不填为本级登记）"),
             ("信访事项类别", "、".join(PURPOSES.values())),
@@ -138,23 +139,6 @@ def _text(value):
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return str(value).strip()
-
-
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-
-
-def _date(value):
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    m = _DATE_RE.match(_text(value))
-    if not m:
-        return None
-    try:
-        return date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
 
 
 def _lookup(mapping_labels, value):
@@ -216,10 +200,16 @@ FIELD_LABELS = {
 }
 
 
-def validate(session, parsed, today=None):
-    from services import registration
-    from services.registration import PartyInput, RegistrationInput
+def _read(err, parser, value, *args, **kw):
+    """`parser(value, ...)`, or None with its message added to the row's errors."""
+    try:
+        return parser(value, *args, **kw)
+    except InputError as exc:
+        err.append(exc.message.rstrip("。"))
+        return None
 
+
+def validate(session, parsed, today=None):
     today = today or office_today()
     depts = {d.name: d.id for d in session.execute(select(Department).where(Department.active.is_(True))).scalars()}
     seen = {}
@@ -239,10 +229,11 @@ def validate(session, parsed, today=None):
             elif original in existing:
                 err.append(f"原编号“{original}”已导入过，不能重复导入")
             seen.setdefault(original, row.number)
-        received = _date(v.get("收件日期"))
+        # A real date cell or text such as 2026/3/12 or 2026年3月12日; the year is registration's rule.
+        received = _read(err, inputs.parse_date, v.get("收件日期"), "收件日期", bounded=False)
         if received is None:
-            err.append("收件日期为空或格式不正确（应为 2025-03-12）" if t["收件日期"] or v.get("收件日期") is not None
-                       else "“收件日期”不能为空")
+            if not t["收件日期"]:
+                err.append("“收件日期”不能为空")
         elif received > today:
             err.append("收件日期晚于今天")
         channel = _lookup(CHANNELS, t["信访形式"]) if t["信访形式"] else None
@@ -265,14 +256,7 @@ def validate(session, parsed, today=None):
         phone = validation.normalize_phone(t["联系电话"])
         if phone and validation.check_phone(phone):
             err.append(f"联系电话“{t['联系电话']}”格式不正确")
-        people = 1
-        if t["人数"]:
-            try:
-                people = int(float(t["人数"]))
-                if people < 1 or people != float(t["人数"]):
-                    raise ValueError
-            except ValueError:
-                err.append(f"人数“{t['人数']}”应为正整数")
+        people = _read(err, registration.read_people_count, t["人数"])
         flags = {}
         for h in ("越级访", "联名"):
             if t[h] in YES:
@@ -302,18 +286,17 @@ def validate(session, parsed, today=None):
             is_skip_level=flags.get("越级访", False), is_joint=flags.get("联名", False),
             petitioners=[person],
             # A ledger names one person; for a collective visit that person is the representative.
-            representatives=[person] if channel in IN_PERSON_CHANNELS and people >= 5 else [],
+            representatives=registration.representatives_for(channel, people, person),
             original_number=original,
         )
-        check = getattr(registration, "validate", None)
-        if check is not None:
-            for name, messages in (check(session, row.data) or {}).items():
-                what = FIELD_LABELS.get(name.rsplit("-", 1)[-1] if name.startswith(("petitioners-", "representatives-"))
-                                        else name, "")
-                for msg in messages if isinstance(messages, (list, tuple)) else [messages]:
-                    err.append(f"{what}：{str(msg).rstrip('。')}" if what else str(msg).rstrip("。"))
-            if err:
-                row.data = None
+        for name, messages in registration.validate(session, row.data).items():
+            what = FIELD_LABELS.get(name.rsplit("-", 1)[-1] if name.startswith(("petitioners-", "representatives-"))
+                                    else name, "")
+            for msg in messages:
+                msg = msg.rstrip("。")
+                err.append(f"{what}：{msg}" if what and what not in msg else msg)
+        if err:
+            row.data = None
     return parsed
 
 
@@ -325,7 +308,6 @@ def may_import(user):
 
 def commit(session, actor, parsed, filename=""):
     """Register every row in the current transaction and commit; all or nothing."""
-    from services.registration import register_case
 
     if not may_import(actor):
         raise ImportFailed(["只有信访办登记员可以导入信访事项台账。"])
@@ -336,7 +318,7 @@ def commit(session, actor, parsed, filename=""):
         for row in parsed.rows:
             try:
                 with session.begin_nested():
-                    case = register_case(session, actor, row.data, check_role=True)
+                    case = registration.register_case(session, actor, row.data, check_role=True)
                     session.flush()
             except ValidationFailed as exc:
                 errors.append(f"第{row.number}行：" + "；".join(_messages(exc.errors)))

@@ -56,8 +56,10 @@ def _year_ok(year, label):
         _fail(MSG_YEAR_RANGE, label=label)
 
 
-def parse_date(value, label="日期", required=False):
-    """A date from a date, a datetime, '2026-03-12', '2026/3/12', '2026.3.12' or '2026年3月12日'."""
+def parse_date(value, label="日期", required=False, bounded=True):
+    """A date from a date, a datetime, '2026-03-12', '2026/3/12', '2026.3.12' or '2026年3月12日'.
+
+    `bounded=False` leaves the year to the caller's own rule (e.g. a received date back to 1990)."""
     if blank(value):
         if required:
             _fail(MSG_REQUIRED, label=label)
@@ -65,7 +67,8 @@ def parse_date(value, label="日期", required=False):
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
-        _year_ok(value.year, label)
+        if bounded:
+            _year_ok(value.year, label)
         return value
     m = _DATE_RE.match(str(value).strip())
     if not m:
@@ -74,12 +77,13 @@ def parse_date(value, label="日期", required=False):
         out = date(*(int(g) for g in m.groups()))
     except ValueError:
         _fail(MSG_DATE, label=label)
-    _year_ok(out.year, label)
+    if bounded:
+        _year_ok(out.year, label)
     return out
 
 
-def parse_month(value, label="月份", required=False):
-    """(year, month) from '2026-03', '2026-3', '2026/3' or '2026年3月'."""
+def parse_month(value, label="月份", required=False, bounded=True):
+    """(year, month) from '2026-03', '2026-3', '2026/3' or '2026年3月'; `bounded` as parse_date."""
     if blank(value):
         if required:
             _fail(MSG_REQUIRED, label=label)
@@ -90,7 +94,8 @@ def parse_month(value, label="月份", required=False):
     year, month = int(m.group(1)), int(m.group(2))
     if not 1 <= month <= 12:
         _fail(MSG_MONTH, label=label)
-    _year_ok(year, label)
+    if bounded:
+        _year_ok(year, label)
     return year, month
 
 

@@ -15,7 +15,8 @@ from sqlalchemy import false, func, select
 from models import (Case, CaseEvent, Department, PackageAssignment, PackageProgress, User,
                     package_cases)
 from models.enums import PACKAGE_OUTCOMES, PACKAGE_STATUSES
-from services import ServiceError, ValidationFailed, access
+from services import ServiceError, ValidationFailed, access, inputs
+from services.inputs import InputError
 from services.clock import today as office_today
 
 FOUR_CLEAR = (("leader_id", "包案领导"), ("department_id", "责任单位"),
@@ -44,7 +45,7 @@ def visible_packages(session, user):
 
 def get_visible(session, user, package_id):
     """The package if `user` may see it, else None (callers answer 404)."""
-    pid = access.parse_id(package_id)
+    pid = inputs.parse_id(package_id)
     if pid is None:
         return None
     return session.execute(select(PackageAssignment).where(
@@ -73,6 +74,10 @@ def find_cases(session, user, text):
     found = {c.number: c for c in session.execute(select(Case).where(
         Case.number.in_(numbers), access.case_filter(session, user))).scalars()}
     return [found[n] for n in numbers if n in found], [n for n in numbers if n not in found]
+
+
+def unknown_cases_message(numbers):
+    return f"未找到信访事项：{'、'.join(numbers)}（编号有误或不在您的查看范围内）。"
 
 
 def petitioner_ids(case):
@@ -167,7 +172,7 @@ class PackageInput:
     leader_id: int | None = None
     department_id: int | None = None
     responsible_person: str = ""
-    deadline: date | None = None
+    deadline: date | str | None = None  # as typed; read by propose
     plan: str = ""
     title: str = ""
 
@@ -204,7 +209,7 @@ def propose(session, actor, data):
     """A clerk proposes a package (status proposed). Returns the PackageAssignment."""
     if not access.may_view(actor, "package", access.C):
         raise ServiceError("只有信访办可以提出包案，领导确认后生效。")
-    parsed = [access.parse_id(i) for i in (data.case_ids or [])]
+    parsed = [inputs.parse_id(i) for i in (data.case_ids or [])]
     ids = [] if None in parsed else list(dict.fromkeys(parsed))
     if not ids:
         raise ValidationFailed({"case_ids": ["请选择要包案的信访事项。"]})
@@ -218,20 +223,23 @@ def propose(session, actor, data):
             errors["plan"] = ["请填写化解方案。"]
         raise ValidationFailed(errors)
 
-    leader_pk = access.parse_id(data.leader_id)
+    leader_pk = inputs.parse_id(data.leader_id)
     leader = session.get(User, leader_pk) if leader_pk is not None else None
     if leader is None or leader.role != "leader" or not leader.active:
         raise ValidationFailed({"leader_id": ["包案领导必须是在职的领导。"]})
-    dept_pk = access.parse_id(data.department_id)
+    dept_pk = inputs.parse_id(data.department_id)
     dept = session.get(Department, dept_pk) if dept_pk is not None else None
     if dept is None or not dept.active:
         raise ValidationFailed({"department_id": ["责任单位不存在或已停用。"]})
-    person = data.responsible_person.strip()
-    if len(person) > 50:
-        raise ValidationFailed({"responsible_person": ["责任人不能超过50个字。"]})
-    if not isinstance(data.deadline, date):
-        raise ValidationFailed({"deadline": ["办结期限不是有效日期。"]})
-    if data.deadline < office_today():
+    try:
+        person = inputs.parse_text(data.responsible_person, "责任人", max_len=50)
+    except InputError as exc:
+        raise ValidationFailed({"responsible_person": [exc.message]}) from None
+    try:
+        deadline = inputs.parse_date(data.deadline, "办结期限", required=True)
+    except InputError as exc:
+        raise ValidationFailed({"deadline": [exc.message]}) from None
+    if deadline < office_today():
         raise ValidationFailed({"deadline": ["办结期限不能早于今天。"]})
 
     cases = list(session.execute(select(Case).where(
@@ -255,18 +263,19 @@ def propose(session, actor, data):
     if busy:
         raise ValidationFailed({"case_ids": [f"{busy[0]}已在包案“{busy[1]}”中，不能重复包案。"]})
 
-    title = (data.title or "").strip() or default_title(cases)
-    if len(title) > 200:
-        raise ValidationFailed({"title": ["包案事项名称不能超过200个字。"]})
+    try:
+        title = inputs.parse_text(data.title, "包案事项名称", max_len=200) or default_title(cases)
+    except InputError as exc:
+        raise ValidationFailed({"title": [exc.message]}) from None
     pkg = PackageAssignment(title=title, leader_id=leader.id, department_id=dept.id,
-                            responsible_person=person, deadline=data.deadline, plan=data.plan.strip(),
+                            responsible_person=person, deadline=deadline, plan=data.plan.strip(),
                             status="proposed", created_by_id=getattr(actor, "id", None))
     pkg.cases = cases
     session.add(pkg)
     session.flush()
     for c in cases:
         _case_event(session, actor, c, f"拟由{leader.full_name}包案，责任单位{dept.name}，责任人{person}，"
-                                       f"办结期限{data.deadline}", package_id=pkg.id, step="propose")
+                                       f"办结期限{deadline}", package_id=pkg.id, step="propose")
     session.flush()
     return pkg
 
@@ -307,20 +316,20 @@ def accept(session, actor, pkg):
 
 
 def add_progress(session, actor, pkg, on, text):
-    """A dated progress entry by the leader or a handler of the responsible department."""
+    """A dated progress entry by the leader or a handler of the responsible department; `on` is a
+    date or the text typed."""
     if not may_progress(session, actor, pkg):
         if pkg.status != "active":
             raise ServiceError("只有化解中的包案可以填写进展。")
         raise ServiceError("只有包案领导或责任单位承办人可以填写包案进展。")
-    text = (text or "").strip()
-    if not isinstance(on, date):
+    on = inputs.parse_date(on, "进展日期")
+    if on is None:
         raise ServiceError("请填写进展日期。")
     if on > office_today():
         raise ServiceError("进展日期不能晚于今天。")
     if pkg.accepted_on and on < pkg.accepted_on:
         raise ServiceError(f"进展日期不能早于包案确认日期（{pkg.accepted_on}）。")
-    if not text:
-        raise ServiceError("请填写进展情况。")
+    text = inputs.parse_text(text, "进展情况", required=True)
     entry = PackageProgress(package=pkg, on=on, text=text, author_id=actor.id)
     session.add(entry)
     session.flush()
@@ -333,11 +342,8 @@ def finish(session, actor, pkg, outcome, note):
         raise ServiceError("只有化解中的包案可以办结。")
     if not _own_leader(actor, pkg):
         raise ServiceError("只有包案领导本人可以填写化解结果。")
-    if outcome not in PACKAGE_OUTCOMES:
-        raise ServiceError("请选择化解结果：已化解、息诉罢访或未化解。")
-    note = (note or "").strip()
-    if not note:
-        raise ServiceError("请填写办结说明。")
+    outcome = inputs.parse_choice(outcome, "化解结果", PACKAGE_OUTCOMES)
+    note = inputs.parse_text(note, "办结说明", required=True)
     pkg.status = "finished"
     pkg.outcome = outcome
     pkg.outcome_note = note

@@ -15,8 +15,9 @@ from sqlalchemy import delete, func, or_, select
 
 from models import Case, ReceptionEvent, ReceptionSchedule, User
 from models.enums import RECEPTION_SLOTS, RECEPTION_STATUSES, STATUSES
-from services import ServiceError, access, audit, deadlines, settings
+from services import ServiceError, access, audit, deadlines, inputs, settings
 from services.clock import today as office_today
+from services.inputs import MAX_YEAR, MIN_YEAR, InputError
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 SLOT_ORDER = {k: i for i, k in enumerate(RECEPTION_SLOTS)}
@@ -40,51 +41,68 @@ def active_leaders(session):
 
 
 def _leader(session, leader_id, what="接待领导"):
-    pk = access.parse_id(leader_id)
+    pk = inputs.parse_id(leader_id)
     leader = session.get(User, pk) if pk is not None else None
     if leader is None or leader.role != "leader" or not leader.active:
         raise ServiceError(f"{what}必须是在职的领导。")
     return leader
 
 
-MIN_YEAR, MAX_YEAR = 2000, 2100
-MONTH_FORMAT_MESSAGE = "月份无效，请按“2026-10”的格式选择月份。"
+MONTH_FORMAT_MESSAGE = inputs.MSG_MONTH.format(label="月份")
 MONTH_RANGE_MESSAGE = f"月份超出范围，只能选择{MIN_YEAR}年至{MAX_YEAR}年之间的月份。"
+
+
+def _check_month(year, month):
+    if not 1 <= month <= 12:
+        raise InputError(MONTH_FORMAT_MESSAGE)
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise InputError(MONTH_RANGE_MESSAGE)
 
 
 def month_bounds(year, month):
     """First and last day of a month of the years MIN_YEAR..MAX_YEAR; else ServiceError."""
     try:
-        year, month = int(str(year).strip()), int(str(month).strip())
-        first = date(year, month, 1)
-    except (TypeError, ValueError, OverflowError):
-        raise ServiceError(MONTH_FORMAT_MESSAGE)
-    if not MIN_YEAR <= year <= MAX_YEAR:
-        raise ServiceError(MONTH_RANGE_MESSAGE)
-    return first, date(year, month, pycal.monthrange(year, month)[1])
+        year, month = inputs.parse_int(year, required=True), inputs.parse_int(month, required=True)
+    except InputError:
+        raise InputError(MONTH_FORMAT_MESSAGE) from None
+    _check_month(year, month)
+    return date(year, month, 1), date(year, month, pycal.monthrange(year, month)[1])
+
+
+def read_month(text):
+    """(year, month) of a month typed as '2026-10', '2026/10' or '2026年10月'; else ServiceError."""
+    try:
+        year, month = inputs.parse_month(text, "月份", required=True, bounded=False)
+    except InputError:
+        raise InputError(MONTH_FORMAT_MESSAGE) from None
+    _check_month(year, month)
+    return year, month
 
 
 def month_error(text):
-    """The Chinese message for a bad 'YYYY-MM' text, or None when it is a month we accept."""
-    parts = str(text if text is not None else "").strip().split("-")
-    if len(parts) != 2 or not all(p.strip().isdigit() for p in parts) or len(parts[0].strip()) > 4:
-        return MONTH_FORMAT_MESSAGE
+    """The Chinese message for a bad month text, or None when it is a month we accept."""
     try:
-        month_bounds(*parts)
-    except ServiceError as exc:
+        read_month(text)
+    except InputError as exc:
         return exc.message
     return None
 
 
 def parse_month(text, default=None):
     """'2026-10' → (2026, 10); bad, out-of-range or empty text gives `default` (or this month)."""
-    if month_error(text) is None:
-        y, m = str(text).strip().split("-")
-        return int(y), int(m)
-    if default is not None:
-        return default
-    t = office_today()
-    return t.year, t.month
+    return month_or_default(text, default)[0]
+
+
+def month_or_default(text, default=None):
+    """((year, month), message): a bad or out-of-range month falls back to `default` (or this
+    month) with its message; an empty one falls back without a message."""
+    try:
+        return read_month(text), None
+    except InputError as exc:
+        if default is None:
+            t = office_today()
+            default = (t.year, t.month)
+        return default, None if inputs.blank(text) else exc.message
 
 
 def month_label(year, month):
@@ -135,18 +153,13 @@ def generate_month(session, actor, year, month, *, weekdays, slot, place, leader
     _require(actor, access.E)
     first, last = month_bounds(year, month)
     try:
-        weekdays = sorted({int(w) for w in (weekdays or ())})
-    except (TypeError, ValueError):
+        weekdays = sorted({inputs.parse_int(w, "星期", 0, 6, required=True) for w in (weekdays or ())})
+    except InputError:
         weekdays = []
-    if not weekdays or any(w < 0 or w > 6 for w in weekdays):
+    if not weekdays:
         raise ServiceError("请至少选择一个接待的星期。")
-    if slot not in RECEPTION_SLOTS:
-        raise ServiceError("请选择接待时段（上午、下午或全天）。")
-    place = (place or "").strip()
-    if not place:
-        raise ServiceError("请填写接待地点。")
-    if len(place) > 100:
-        raise ServiceError("接待地点不能超过100个字。")
+    inputs.parse_choice(slot, "接待时段", RECEPTION_SLOTS)
+    place = inputs.parse_text(place, "接待地点", required=True, max_len=100)
     if leader_ids:
         picked = {u.id: u for u in (_leader(session, i) for i in leader_ids)}
         leaders = sorted(picked.values(), key=lambda u: (u.rank_order, u.id))
@@ -214,14 +227,14 @@ def generate_month(session, actor, year, month, *, weekdays, slot, place, leader
 
 # ---- single entries -------------------------------------------------------------------------
 
-def check_entry(session, entry):
+def check_entry(session, entry, is_created=True):
     """Validate a hand-made or edited entry (used by the list view's form); raises ServiceError."""
+    if not is_created and not may_edit_entry(entry):
+        raise ServiceError("已接待或已取消的安排不能修改。")
     if entry.day is None:
         raise ServiceError("请填写接待日期。")
-    if entry.slot not in RECEPTION_SLOTS:
-        raise ServiceError("请选择接待时段。")
-    if not (entry.place or "").strip():
-        raise ServiceError("请填写接待地点。")
+    inputs.parse_choice(entry.slot, "接待时段", RECEPTION_SLOTS)
+    inputs.parse_text(entry.place, "接待地点", required=True, max_len=100)
     if entry.leader is None and entry.leader_id is None:
         raise ServiceError("请选择接待领导。")
     session.flush()  # a form sets the relationships; the *_id columns follow at flush
@@ -251,6 +264,13 @@ def may_edit_entry(entry):
     return entry.status in OPEN_STATUSES
 
 
+def edit_refusal(entry):
+    """Why `entry` may no longer be edited, or None."""
+    if may_edit_entry(entry):
+        return None
+    return f"该安排状态为“{RECEPTION_STATUSES.get(entry.status)}”，不能再修改。"
+
+
 def swap_candidates(session, entry):
     """Open entries (today or later) of other leaders that `entry` can be swapped with."""
     return list(session.execute(
@@ -263,7 +283,6 @@ def swap_candidates(session, entry):
 def swap_entries(session, actor, entry, other, reason):
     """Swap the leaders of two open entries; both become 已调换 and both get a 'swap' event."""
     _require(actor, access.E)
-    reason = (reason or "").strip()
     if entry is None or other is None:
         raise ServiceError("请选择要调换的两条接待安排。")
     if entry.id == other.id:
@@ -275,8 +294,7 @@ def swap_entries(session, actor, entry, other, reason):
             raise ServiceError(f"{e.day}的接待日已过，不能调换。")
     if entry.leader_id == other.leader_id:
         raise ServiceError("两条安排的接待领导相同，无需调换。")
-    if not reason:
-        raise ServiceError("请填写调换原因。")
+    reason = inputs.parse_text(reason, "调换原因", required=True)
     a_leader, b_leader = entry.leader, other.leader
     for e, new in ((entry, b_leader), (other, a_leader)):
         old = e.leader
@@ -295,13 +313,11 @@ def swap_entries(session, actor, entry, other, reason):
 
 def cancel_entry(session, actor, entry, reason):
     _require(actor, access.E)
-    reason = (reason or "").strip()
     if entry.status not in OPEN_STATUSES:
         raise ServiceError(f"该接待安排状态为“{RECEPTION_STATUSES.get(entry.status)}”，不能取消。")
     if entry.cases:
         raise ServiceError("该接待日已登记来访事项，不能取消。")
-    if not reason:
-        raise ServiceError("请填写取消原因。")
+    reason = inputs.parse_text(reason, "取消原因", required=True)
     entry.status = "cancelled"
     _event(session, entry, actor, "cancel", reason)
     session.flush()
@@ -409,6 +425,42 @@ def receivable(entry):
     return entry.status in OPEN_STATUSES + ("received",)
 
 
+def receiving_open(entry):
+    """Visitors may be registered and the day closed: not cancelled and the day has come."""
+    return receivable(entry) and entry.day <= office_today()
+
+
+def receiving_rights(session, user, entry):
+    """What `user` may do on the receiving page of `entry`."""
+    return {"may_register": access.may_move(session, user, "register") and receiving_open(entry),
+            "may_instruct": access.may_move(session, user, "instruction"),
+            "may_finish": may_finish_reception(user, entry) and receiving_open(entry)}
+
+
+def visitor_input(form):
+    """The RegistrationInput of the receiving page's form (channel 领导接待, one named visitor;
+    on a collective visit the visitor is its representative). Nothing is checked here:
+    register_visitor checks it all."""
+    from services import registration
+
+    name = (form.get("name") or "").strip()
+    visitor = registration.PartyInput(
+        name=name, id_number=(form.get("id_number") or "").strip(), sex=form.get("sex", ""),
+        phone=(form.get("phone") or "").strip(), address=(form.get("address") or "").strip())
+    try:
+        people = registration.read_people_count(form.get("people_count"))
+    except InputError:
+        people = form.get("people_count")  # register_case reports it
+    return registration.RegistrationInput(
+        channel="reception", received_on=None, purpose=form.get("purpose", ""),
+        category=form.get("category", ""), summary=(form.get("summary") or "").strip(),
+        demands=(form.get("demands") or "").strip(),
+        incident_place=(form.get("incident_place") or "").strip(), people_count=people,
+        petitioners=[visitor] if name else [],
+        representatives=registration.representatives_for("reception", people, visitor if name else None),
+        leader_instruction=(form.get("leader_instruction") or "").strip())
+
+
 def register_visitor(session, actor, entry, data):
     """Register one visitor of the reception day as a case (channel 领导接待), linked to the entry
     and its leader, through services.registration.register_case (the clerk's role is checked there).
@@ -479,7 +531,7 @@ def entry_timeline(session, user, entry):
         if ev.action != "register":
             shown.append((ev, ev.note or ""))
             continue
-        case_id = access.parse_id((ev.data or {}).get("case_id"))
+        case_id = inputs.parse_id((ev.data or {}).get("case_id"))
         case = session.get(Case, case_id) if case_id is not None else None
         if case is not None and access.can_see_case(session, user, case):
             shown.append((ev, case.number))
@@ -489,7 +541,7 @@ def entry_timeline(session, user, entry):
 
 
 def case_in_reception(session, user, entry, case_id):
-    cid = access.parse_id(case_id)
+    cid = inputs.parse_id(case_id)
     if cid is None:
         return None
     return session.execute(select(Case).where(
@@ -523,13 +575,11 @@ def finish_reception(session, actor, entry, summary):
     """Close the day: status 已接待 with a summary (小结). The clerk or the day's leader/stand-in."""
     if not may_finish_reception(actor, entry):
         raise ServiceError("只有信访办或当日接待领导可以填写接待小结。")
-    summary = (summary or "").strip()
-    if entry.status not in OPEN_STATUSES + ("received",):
+    if not receivable(entry):
         raise ServiceError("该接待日已取消，不能填写接待小结。")
     if entry.day > office_today():
         raise ServiceError("接待日尚未到，不能完成接待。")
-    if not summary:
-        raise ServiceError("请填写接待情况小结。")
+    summary = inputs.parse_text(summary, "接待情况小结", required=True)
     count = session.execute(select(func.count()).select_from(Case)
                             .where(Case.reception_id == entry.id)).scalar()
     was = entry.status

@@ -8,14 +8,13 @@ from sqlalchemy import select
 from models import Case, CaseEvent, CaseParty, Party, ReceptionSchedule, User
 from models.enums import (CATEGORIES, CHANNELS, ID_TYPES, IN_PERSON_CHANNELS, PARTY_KINDS,
                           PURPOSES, SEXES, SOURCES)
-from services import ServiceError, ValidationFailed, access, deadlines, numbering, validation
+from services import ServiceError, ValidationFailed, access, deadlines, inputs, numbering, validation
 from services.clock import today as office_today
+from services.inputs import InputError
 
 COLLECTIVE_MIN_PEOPLE = 5
 MAX_REPRESENTATIVES = 5
 
-MSG_REQUIRED = "此项必填。"
-MSG_CHOICE = "请从列表中选择。"
 MSG_FUTURE = "收件日期不能晚于今天。"
 MSG_SUMMARY = "请填写内容摘要。"
 MSG_PEOPLE = "人数至少为1。"
@@ -25,7 +24,6 @@ MSG_NEED_REPRESENTATIVE = "集体访（5人及以上来访）须登记1至5名�
 MSG_TOO_MANY_REPRESENTATIVES = "代表人最多5名。"
 MSG_DOC_NO = "上级交办的事项请填写交办文号。"
 MSG_SOURCE_DEADLINE = "交办期限不能早于收件日期。"
-MSG_TOO_LONG = "内容过长，最多{n}个字。"
 MSG_ID_REPEATED = "同一证件号码在本表中重复填写。"
 MSG_TOO_OLD = "收件日期不能早于1990年，请核对。"
 MSG_PEOPLE_MAX = "人数过大，请核对。"
@@ -49,17 +47,18 @@ class PartyInput:
 
 @dataclass
 class RegistrationInput:
+    """What a clerk typed: dates and the people count may be text (read by services.inputs)."""
     channel: str
-    received_on: date
+    received_on: date | str | None
     purpose: str
     category: str
     summary: str
     demands: str = ""
     incident_place: str = ""
-    people_count: int = 1
+    people_count: int | str = 1
     source: str = "own"
     source_doc_no: str = ""
-    source_deadline: date | None = None
+    source_deadline: date | str | None = None
     is_skip_level: bool = False
     is_joint: bool = False
     is_anonymous: bool = False
@@ -77,8 +76,16 @@ class RegistrationInput:
     registered_at: datetime | None = None  # naive UTC; defaults to now (imports and demo set it)
 
 
-PARTY_LIMITS = {"name": 100, "id_number": 30, "phone": 30, "address": 200, "hukou": 200,
-                "occupation": 100, "ethnicity": 20}
+# (label, longest) of the texts typed; the labels name the field in a message.
+TEXT_LIMITS = {"incident_place": ("问题属地", 200), "source_doc_no": ("交办文号", 100),
+               "original_number": ("原编号", 50)}
+PARTY_LIMITS = {"name": ("姓名", 100), "id_number": ("证件号码", 30), "phone": ("联系电话", 30),
+                "address": ("住址", 200), "hukou": ("户籍地", 200), "occupation": ("职业/工作单位", 100),
+                "ethnicity": ("民族", 20)}
+CHOICES = {"channel": ("信访形式", CHANNELS), "source": ("来源", SOURCES),
+           "purpose": ("信访事项类别", PURPOSES), "category": ("问题分类", CATEGORIES)}
+PARTY_CHOICES = {"kind": ("类型", PARTY_KINDS, True), "sex": ("性别", SEXES, False),
+                 "id_type": ("证件类型", ID_TYPES, True)}
 PARTY_GROUPS = (("petitioners", "petitioner"), ("representatives", "representative"),
                 ("accused", "accused"))
 
@@ -88,7 +95,42 @@ def _clean(value):
 
 
 def is_collective(channel, people_count):
-    return channel in IN_PERSON_CHANNELS and (people_count or 0) >= COLLECTIVE_MIN_PEOPLE
+    """5 or more people in person (来访, 领导接待) is a collective visit (集体访); a letter never is."""
+    return (channel in IN_PERSON_CHANNELS and isinstance(people_count, int)
+            and people_count >= COLLECTIVE_MIN_PEOPLE)
+
+
+def representatives_for(channel, people_count, person):
+    """The representatives of a visit where one person is named (import, reception day): on a
+    collective visit that person is its representative."""
+    return [person] if person is not None and is_collective(channel, people_count) else []
+
+
+def read_people_count(value):
+    """The people count typed (blank = 1); raises InputError with the message a clerk reads."""
+    people = inputs.parse_int(value, "人数")
+    if people is None:
+        return 1
+    if people < 1:
+        raise InputError(MSG_PEOPLE)
+    if people > MAX_PEOPLE:
+        raise InputError(MSG_PEOPLE_MAX)
+    return people
+
+
+def _read(data, err):
+    """Dates and the people count of `data` as typed -> values (in place); a bad one is reported
+    and left as typed (the checks below skip it)."""
+    for name, label, required in (("received_on", "收件日期", True), ("source_deadline", "交办期限", False)):
+        try:
+            # Not bounded to 2000-2100: the received date has its own rule (1990 to today).
+            setattr(data, name, inputs.parse_date(getattr(data, name), label, required, bounded=False))
+        except InputError as exc:
+            err(name, exc.message)
+    try:
+        data.people_count = read_people_count(data.people_count)
+    except InputError as exc:
+        err("people_count", exc.message)
 
 
 def _validate(session, data, today):
@@ -97,33 +139,28 @@ def _validate(session, data, today):
     def err(name, msg):
         errors.setdefault(name, []).append(msg)
 
-    if data.channel not in CHANNELS:
-        err("channel", MSG_CHOICE if data.channel else MSG_REQUIRED)
-    if data.source not in SOURCES:
-        err("source", MSG_CHOICE)
-    if data.purpose not in PURPOSES:
-        err("purpose", MSG_CHOICE if data.purpose else MSG_REQUIRED)
-    if data.category not in CATEGORIES:
-        err("category", MSG_CHOICE if data.category else MSG_REQUIRED)
-    if not isinstance(data.received_on, date):
-        err("received_on", MSG_REQUIRED)
-    elif data.received_on > today:
-        err("received_on", MSG_FUTURE)
-    elif data.received_on.year < 1990:
-        err("received_on", MSG_TOO_OLD)
+    def check(name, parser, *args, **kw):
+        try:
+            parser(*args, **kw)
+        except InputError as exc:
+            err(name, exc.message)
+
+    _read(data, err)
+    for name, (label, choices) in CHOICES.items():
+        check(name, inputs.parse_choice, getattr(data, name), label, choices)
+    if "received_on" not in errors:  # else it was not a date
+        if data.received_on > today:
+            err("received_on", MSG_FUTURE)
+        elif data.received_on.year < 1990:
+            err("received_on", MSG_TOO_OLD)
     if not _clean(data.summary):
         err("summary", MSG_SUMMARY)
-    for name, limit in (("incident_place", 200), ("source_doc_no", 100), ("original_number", 50)):
-        if len(_clean(getattr(data, name)) or "") > limit:
-            err(name, MSG_TOO_LONG.format(n=limit))
-    if not isinstance(data.people_count, int) or data.people_count < 1:
-        err("people_count", MSG_PEOPLE)
-    elif data.people_count > MAX_PEOPLE:
-        err("people_count", MSG_PEOPLE_MAX)
+    for name, (label, limit) in TEXT_LIMITS.items():
+        check(name, inputs.parse_text, getattr(data, name), label, max_len=limit)
     if data.source == "higher":
         if not _clean(data.source_doc_no):
             err("source_doc_no", MSG_DOC_NO)
-        if (data.source_deadline and isinstance(data.received_on, date)
+        if (isinstance(data.source_deadline, date) and isinstance(data.received_on, date)
                 and data.source_deadline < data.received_on):
             err("source_deadline", MSG_SOURCE_DEADLINE)
 
@@ -133,15 +170,10 @@ def _validate(session, data, today):
             prefix = f"{group}-{p.row if p.row is not None else i}-"
             if not _clean(p.name):
                 err(prefix + "name", MSG_NAME)
-            for fname, limit in PARTY_LIMITS.items():
-                if len(_clean(getattr(p, fname)) or "") > limit:
-                    err(prefix + fname, MSG_TOO_LONG.format(n=limit))
-            if p.kind not in PARTY_KINDS:
-                err(prefix + "kind", MSG_CHOICE)
-            if p.sex and p.sex not in SEXES:
-                err(prefix + "sex", MSG_CHOICE)
-            if p.id_type not in ID_TYPES:
-                err(prefix + "id_type", MSG_CHOICE)
+            for fname, (label, limit) in PARTY_LIMITS.items():
+                check(prefix + fname, inputs.parse_text, getattr(p, fname), label, max_len=limit)
+            for fname, (label, choices, required) in PARTY_CHOICES.items():
+                check(prefix + fname, inputs.parse_choice, getattr(p, fname), label, choices, required)
             id_number = validation.normalize_id(p.id_number)
             if id_number:
                 if p.id_type == "resident":
@@ -162,7 +194,7 @@ def _validate(session, data, today):
     reps = len(data.representatives)
     if reps > MAX_REPRESENTATIVES:
         err("representatives", MSG_TOO_MANY_REPRESENTATIVES)
-    elif reps == 0 and is_collective(data.channel, data.people_count if isinstance(data.people_count, int) else 0):
+    elif reps == 0 and is_collective(data.channel, data.people_count):
         err("representatives", MSG_NEED_REPRESENTATIVE)
 
     if data.reception_id is not None and session.get(ReceptionSchedule, data.reception_id) is None:

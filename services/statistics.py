@@ -24,6 +24,7 @@ from models.enums import CATEGORIES, IN_PERSON_CHANNELS, PURPOSES
 from services import access, excel, settings
 from services import packages as package_rules
 from services.clock import today as office_today
+from services.inputs import InputError, parse_choice, parse_date, parse_int
 
 KINDS = {"month": "月报", "quarter": "季报", "year": "年报", "custom": "自定义"}
 QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
@@ -118,37 +119,25 @@ def parse_period(args, today=None):
     """A Period from request-like args (kind, year, month, quarter, start, end); defaults to this
     month. Raises ValueError with a Chinese message on bad input."""
     today = today or office_today()
-    kind = (args.get("kind") or "month").strip()
     try:
-        y = int(args.get("year") or today.year)
+        kind = parse_choice(args.get("kind") or "month", "统计期间类型", KINDS)
+        if kind == "custom":
+            # Unbounded here: a year out of range gets the report's own message below.
+            start = parse_date(args.get("start"), "开始日期", required=True, bounded=False)
+            end = parse_date(args.get("end"), "结束日期", required=True, bounded=False)
+            if not (MIN_YEAR <= start.year <= MAX_YEAR and MIN_YEAR <= end.year <= MAX_YEAR):
+                raise ValueError(MSG_YEAR_RANGE)
+            return custom(start, end)
+        y = parse_int(args.get("year") or today.year, "统计年份")
         if not MIN_YEAR <= y <= MAX_YEAR:
             raise ValueError(MSG_YEAR_RANGE)
         if kind == "month":
-            m = int(args.get("month") or today.month)
-            if not 1 <= m <= 12:
-                raise ValueError
-            return month(y, m)
+            return month(y, parse_int(args.get("month") or today.month, "月份", 1, 12))
         if kind == "quarter":
-            q = int(args.get("quarter") or (today.month - 1) // 3 + 1)
-            if not 1 <= q <= 4:
-                raise ValueError
-            return quarter(y, q)
-        if kind == "year":
-            return year(y)
-    except (TypeError, ValueError) as exc:
-        if str(exc) == MSG_YEAR_RANGE:
-            raise ValueError(MSG_YEAR_RANGE) from None
-        raise ValueError("统计期间填写有误，请重新选择。") from None
-    if kind == "custom":
-        try:
-            start = date.fromisoformat((args.get("start") or "").strip())
-            end = date.fromisoformat((args.get("end") or "").strip())
-        except ValueError:
-            raise ValueError("自定义期间的起止日期格式应为 2026-01-31。") from None
-        if not (MIN_YEAR <= start.year <= MAX_YEAR and MIN_YEAR <= end.year <= MAX_YEAR):
-            raise ValueError(MSG_YEAR_RANGE)
-        return custom(start, end)
-    raise ValueError("统计期间类型有误。")
+            return quarter(y, parse_int(args.get("quarter") or (today.month - 1) // 3 + 1, "季度", 1, 4))
+        return year(y)
+    except InputError as exc:
+        raise ValueError(exc.message) from None
 
 
 # ---- scope -----------------------------------------------------------------------------------

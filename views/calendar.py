@@ -2,24 +2,20 @@
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm.exc import StaleDataError
 from wtforms import Form, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from models import Holiday, db
 from models.enums import DAY_MODES, HOLIDAY_KINDS
-from services import access, deadlines, settings
+from services import ValidationFailed, access, deadlines, settings
 from views.base import SecureBaseView, SecureModelView
+from views.saving import saving
 
 
 def _recompute(what):
-    try:
+    with saving() as result:
         n = deadlines.recompute_open_cases(db.session)
-        db.session.commit()
-    except (StaleDataError, IntegrityError):
-        db.session.rollback()
+    if result.conflict:
         flash(f"{what}已保存，但重算期限时有事项正被他人修改，请稍后在“单位设置”中再次保存以重算。", "warning")
         return
     flash(f"{what}已保存，已按新设置重算在办事项期限：{n} 件有变化。", "success")
@@ -37,15 +33,9 @@ class HolidayView(SecureModelView):
                  "day": {"label": "日期"}, "name": {"label": "名称"}}
 
     def on_model_change(self, form, model, is_created):
-        if model.day is None:
-            raise ValidationError("请填写日期")
-        if model.kind not in HOLIDAY_KINDS:
-            raise ValidationError("类型无效")
-        with db.session.no_autoflush:
-            clash = db.session.execute(select(Holiday.id).where(
-                Holiday.day == model.day, Holiday.id != (model.id or 0))).first()
-        if clash:
-            raise ValidationError(f"{model.day:%Y-%m-%d} 已有节假日记录，请直接修改该记录")
+        message = deadlines.holiday_error(db.session, model)
+        if message:
+            raise ValidationError(message)
 
     def after_model_change(self, form, model, is_created):
         _recompute("节假日")
@@ -67,30 +57,6 @@ class OfficeSettingsForm(Form):
     clock_review_mode = SelectField("复查复核期限计算方式", choices=list(DAY_MODES.items()), validate_choice=False)
     due_soon_working_days = StringField("临期提醒（工作日）", description="距期限不超过几个工作日提示临期，默认3")
 
-    def check(self):
-        ok = True
-        name = (self.office_name.data or "").strip()
-        if not name:
-            self.office_name.errors = ["请填写单位名称"]
-            ok = False
-        elif len(name) > 100:
-            self.office_name.errors = ["单位名称不能超过100字"]
-            ok = False
-        prefix = (self.number_prefix.data or "").strip()
-        if len(prefix) > 10 or any(ch.isspace() for ch in prefix):
-            self.number_prefix.errors = ["编号前缀不超过10个字符，且不能含空格"]
-            ok = False
-        for clock, _ in CLOCKS:
-            field = getattr(self, f"clock_{clock}_mode")
-            if field.data not in DAY_MODES:
-                field.errors = ["请选择自然日或工作日"]
-                ok = False
-        days = (self.due_soon_working_days.data or "").strip()
-        if not days.isdigit() or not 0 <= int(days) <= 30:
-            self.due_soon_working_days.errors = ["请填写0至30之间的整数"]
-            ok = False
-        return ok
-
 
 class OfficeSettingsView(SecureBaseView):
     """单位设置: office name, number prefix, day mode per clock (admin)."""
@@ -105,10 +71,12 @@ class OfficeSettingsView(SecureBaseView):
                 return self.render("moves/settings.html", form=OfficeSettingsForm(request.form),
                                    editable=False, error="您无权修改单位设置"), 403
             form = OfficeSettingsForm(request.form)
-            if not form.check():
+            try:
+                settings.save(db.session, {key: getattr(form, key).data for key in keys})
+            except ValidationFailed as exc:
+                for key, messages in exc.errors.items():
+                    getattr(form, key).errors = messages
                 return self.render("moves/settings.html", form=form, editable=True, error="请按提示修改后再保存")
-            for key in keys:
-                settings.set_value(db.session, key, (getattr(form, key).data or "").strip())
             db.session.flush()
             _recompute("单位设置")
             return redirect(url_for(".index"))

@@ -7,8 +7,10 @@ from wtforms.validators import Length, Optional, ValidationError
 from models import AuditLog, Department, User, db
 from services import audit, auth
 from services.clock import fmt_dt
+from services.inputs import parse_ids
 from models.enums import DEPT_KINDS, ROLES
 from views.base import SecureModelView
+from views.saving import saving
 
 
 class DepartmentView(SecureModelView):
@@ -64,10 +66,11 @@ class UserView(SecureModelView):
 
     @action("unlock", "解除锁定", "确定解除所选用户的登录锁定吗？")
     def action_unlock(self, ids):
-        for user in self.get_query().filter(User.id.in_([int(i) for i in ids])):
-            auth.unlock(db.session, current_user, user, ip=request.remote_addr)
-        db.session.commit()
-        flash("已解除所选用户的登录锁定。", "success")
+        with saving(flash_errors=True) as result:
+            for user in self.get_query().filter(User.id.in_([i for i in parse_ids(ids) if i is not None])):
+                auth.unlock(db.session, current_user, user, ip=request.remote_addr)
+        if result.ok:
+            flash("已解除所选用户的登录锁定。", "success")
 
     action_moves = {"unlock": "manage_users"}
 

@@ -1,7 +1,5 @@
 """包案: list, propose (clerk), accept / progress / outcome (leader, handler), ledger Excel, 我的包案.
 Every door is scoped through services.packages.package_filter; the rules live in services/packages.py."""
-from datetime import date
-
 from flask import abort, flash, redirect, request
 from flask_admin import expose
 from flask_login import current_user
@@ -9,10 +7,10 @@ from markupsafe import Markup
 
 from models import PackageAssignment, db
 from models.enums import PACKAGE_OUTCOMES, PACKAGE_STATUSES
-from services import ServiceError, ValidationFailed
 from services import packages as svc
 from services.clock import today as office_today
 from views.base import SecureBaseView, SecureModelView
+from views.saving import saving
 
 
 def _deadline_badge(view, context, model, name):
@@ -21,13 +19,6 @@ def _deadline_badge(view, context, model, name):
         return model.deadline.isoformat() if model.deadline else ""
     kind = "overdue" if svc.is_overdue(model) else "ok"
     return Markup('{} <span class="badge badge-{}">{}</span>').format(model.deadline.isoformat(), kind, text)
-
-
-def _parse_date(text):
-    try:
-        return date.fromisoformat((text or "").strip())
-    except ValueError:
-        return None
 
 
 class PackageView(SecureModelView):
@@ -87,27 +78,18 @@ class PackageView(SecureModelView):
                 form["leader_id"] = request.args["leader_id"]
             return self._propose_page(cases, unknown, form, {})
         f = request.form
-        errors = {}
         if unknown:
-            errors["case_ids"] = [f"未找到信访事项：{'、'.join(unknown)}（编号有误或不在您的查看范围内）。"]
+            errors = {"case_ids": [svc.unknown_cases_message(unknown)]}
             return self._propose_page(cases, unknown, f, errors, 400)
-        deadline = _parse_date(f.get("deadline"))
-        if f.get("deadline") and deadline is None:
-            return self._propose_page(cases, unknown, f, {"deadline": ["办结期限不是有效日期。"]}, 400)
         data = svc.PackageInput(
             case_ids=[c.id for c in cases], leader_id=f.get("leader_id") or None,
             department_id=f.get("department_id") or None,
-            responsible_person=(f.get("responsible_person") or "").strip(), deadline=deadline,
+            responsible_person=(f.get("responsible_person") or "").strip(), deadline=f.get("deadline"),
             plan=(f.get("plan") or "").strip(), title=(f.get("title") or "").strip())
-        try:
+        with saving() as result:
             pkg = svc.propose(db.session, current_user, data)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return self._propose_page(cases, unknown, f, exc.errors, 400)
-        except ServiceError as exc:
-            db.session.rollback()
-            return self._propose_page(cases, unknown, f, {"__all__": [exc.message]}, 400)
+        if not result.ok:
+            return self._propose_page(cases, unknown, f, result.errors, 400)
         flash(f"已提出包案“{pkg.title}”，待{pkg.leader.full_name}确认。", "success")
         return redirect(self.get_url(".details_view", id=pkg.id))
 
@@ -131,13 +113,10 @@ class PackageView(SecureModelView):
         pkg = self.get_one(request.args.get("id"))
         if pkg is None:
             abort(404)
-        try:
+        with saving(flash_errors=True) as result:
             message = fn(pkg)
-            db.session.commit()
+        if result.ok:
             flash(message, "success")
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "error")
         return redirect(self.get_url(".details_view", id=pkg.id))
 
     @expose("/accept/", methods=("POST",))
@@ -150,7 +129,7 @@ class PackageView(SecureModelView):
     @expose("/progress/", methods=("POST",))
     def progress_view(self):
         def run(pkg):
-            svc.add_progress(db.session, current_user, pkg, _parse_date(request.form.get("on")),
+            svc.add_progress(db.session, current_user, pkg, request.form.get("on"),
                              request.form.get("text"))
             return "已记录包案进展。"
         return self._move(run)

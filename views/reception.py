@@ -10,20 +10,16 @@ from wtforms.validators import ValidationError
 
 from models import ReceptionSchedule, User, db
 from models.enums import CATEGORIES, PURPOSES, RECEPTION_SLOTS, RECEPTION_STATUSES, SEXES
-from services import ServiceError, ValidationFailed, access
+from services import ServiceError, access
 from services import reception as svc
 from services.clock import today as office_today
 from views.base import SecureBaseView, SecureModelView, send_recorded_xlsx
+from views.saving import saving
 
 
 def _leader_query():
     return db.session.query(User).filter(User.role == "leader", User.active.is_(True)).order_by(
         User.rank_order, User.id)
-
-
-def _fail(message):
-    db.session.rollback()
-    flash(message, "error")
 
 
 class ReceptionView(SecureModelView):
@@ -59,16 +55,15 @@ class ReceptionView(SecureModelView):
         entry = self.get_one(request.args.get("id"))
         if entry is None:
             abort(404)
-        if not svc.may_edit_entry(entry):
-            flash(f"该安排状态为“{RECEPTION_STATUSES.get(entry.status)}”，不能再修改。", "error")
+        refusal = svc.edit_refusal(entry)
+        if refusal:
+            flash(refusal, "error")
             return redirect(self.get_url(".details_view", id=entry.id))
         return super(SecureModelView, self).edit_view()
 
     def on_model_change(self, form, model, is_created):
-        if not is_created and model.status not in svc.OPEN_STATUSES:
-            raise ValidationError("已接待或已取消的安排不能修改。")
         try:
-            svc.check_entry(db.session, model)
+            svc.check_entry(db.session, model, is_created)
         except ServiceError as exc:
             raise ValidationError(exc.message)
         svc.record_change(db.session, current_user, model, is_created)
@@ -96,12 +91,9 @@ class ReceptionView(SecureModelView):
         candidates = svc.swap_candidates(db.session, entry)
         if request.method == "POST":
             other = self.get_one(request.form.get("other_id"))
-            try:
+            with saving(flash_errors=True) as result:
                 svc.swap_entries(db.session, current_user, entry, other, request.form.get("reason"))
-                db.session.commit()
-            except ServiceError as exc:
-                _fail(exc.message)
-            else:
+            if result.ok:
                 flash(f"已调换：{entry.day} 由{entry.leader.full_name}接待，{other.day} 由"
                       f"{other.leader.full_name}接待。", "success")
                 return redirect(self.get_url(".details_view", id=entry.id))
@@ -115,12 +107,10 @@ class ReceptionView(SecureModelView):
         entry = self.get_one(request.args.get("id"))
         if entry is None:
             abort(404)
-        try:
+        with saving(flash_errors=True) as result:
             svc.cancel_entry(db.session, current_user, entry, request.form.get("reason"))
-            db.session.commit()
+        if result.ok:
             flash("已取消该接待安排。", "success")
-        except ServiceError as exc:
-            _fail(exc.message)
         return redirect(self.get_url(".details_view", id=entry.id))
 
     # ---- receiving the public on the day ---------------------------------------------------
@@ -132,12 +122,7 @@ class ReceptionView(SecureModelView):
         errors = shown
         page = self.render(
             "reception/receive.html", entry=entry, rows=svc.reception_summary(db.session, current_user, entry),
-            may_register=access.may_move(db.session, current_user, "register") and svc.receivable(entry)
-            and entry.day <= office_today(),
-            may_instruct=access.may_move(db.session, current_user, "instruction"),
-            may_finish=svc.may_finish_reception(current_user, entry) and svc.receivable(entry)
-            and entry.day <= office_today(),
-            form=form or {}, errors=errors or {}, purposes=PURPOSES, categories=CATEGORIES, sexes=SEXES)
+            **svc.receiving_rights(db.session, current_user, entry), form=form or {}, errors=errors or {}, purposes=PURPOSES, categories=CATEGORIES, sexes=SEXES)
         return page, status
 
     @expose("/receive/")
@@ -149,39 +134,13 @@ class ReceptionView(SecureModelView):
 
     @expose("/receive/register/", methods=("POST",))
     def receive_register(self):
-        from services.registration import PartyInput, RegistrationInput
-
         entry = self.get_one(request.args.get("id"))
         if entry is None:
             abort(404)
-        f = request.form
-        try:
-            people = int(str(f.get("people_count") or 1).strip())
-        except ValueError:
-            people = 0
-        if people < 1 or people > 100000:
-            return self._receiving(entry, f, {"people_count": ["人数应为正整数。"]}, 400)
-        name = (f.get("name") or "").strip()
-        visitor = PartyInput(name=name, id_number=(f.get("id_number") or "").strip(), sex=f.get("sex", ""),
-                             phone=(f.get("phone") or "").strip(), address=(f.get("address") or "").strip())
-        data = RegistrationInput(
-            channel="reception", received_on=entry.day, purpose=f.get("purpose", ""),
-            category=f.get("category", ""), summary=(f.get("summary") or "").strip(),
-            demands=(f.get("demands") or "").strip(), incident_place=(f.get("incident_place") or "").strip(),
-            people_count=people,
-            petitioners=[visitor] if name else [],
-            # 5 or more in person is a collective visit: the named visitor is its representative.
-            representatives=[visitor] if name and people >= 5 else [],
-            leader_instruction=(f.get("leader_instruction") or "").strip())
-        try:
-            case = svc.register_visitor(db.session, current_user, entry, data)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return self._receiving(entry, f, exc.errors, 400)
-        except ServiceError as exc:
-            db.session.rollback()
-            return self._receiving(entry, f, {"__all__": [exc.message]}, 400)
+        with saving() as result:
+            case = svc.register_visitor(db.session, current_user, entry, svc.visitor_input(request.form))
+        if not result.ok:
+            return self._receiving(entry, request.form, result.errors, 400)
         flash(f"已登记来访：{case.number}", "success")
         return redirect(self.get_url(".receive_view", id=entry.id))
 
@@ -195,16 +154,10 @@ class ReceptionView(SecureModelView):
         case = svc.case_in_reception(db.session, current_user, entry, request.form.get("case_id"))
         if case is None:
             abort(404)
-        text = (request.form.get("text") or "").strip()
-        if not text:
-            flash("请填写批示内容。", "error")
-        else:
-            try:
-                workflow.perform(db.session, current_user, case, "instruction", text=text)
-                db.session.commit()
-                flash(f"已对 {case.number} 作出批示。", "success")
-            except ServiceError as exc:
-                _fail(exc.message)
+        with saving(flash_errors=True) as result:
+            workflow.perform(db.session, current_user, case, "instruction", text=request.form.get("text"))
+        if result.ok:
+            flash(f"已对 {case.number} 作出批示。", "success")
         return redirect(self.get_url(".receive_view", id=entry.id))
 
     @expose("/receive/finish/", methods=("POST",))
@@ -212,12 +165,10 @@ class ReceptionView(SecureModelView):
         entry = self.get_one(request.args.get("id"))
         if entry is None:
             abort(404)
-        try:
+        with saving(flash_errors=True) as result:
             svc.finish_reception(db.session, current_user, entry, request.form.get("summary"))
-            db.session.commit()
+        if result.ok:
             flash("接待情况已记录，状态为“已接待”。", "success")
-        except ServiceError as exc:
-            _fail(exc.message)
         return redirect(self.get_url(".receive_view", id=entry.id))
 
 
@@ -228,12 +179,10 @@ class ReceptionCalendarView(SecureBaseView):
     def _month(self, *, warn=False):
         """The month asked for; a bad or out-of-range one falls back to this month (with a
         message when `warn`)."""
-        text = request.values.get("month")
-        if warn and text not in (None, ""):
-            message = svc.month_error(text)
-            if message:
-                flash(message, "error")
-        return svc.parse_month(text)
+        (year, month), message = svc.month_or_default(request.values.get("month"))
+        if warn and message:
+            flash(message, "error")
+        return year, month
 
     @expose("/")
     def index(self):
@@ -260,22 +209,15 @@ class ReceptionCalendarView(SecureBaseView):
         form = request.form if request.method == "POST" else {
             "month": "%d-%02d" % default, "slot": "am", "place": "", "weekdays": ["1"]}
         if request.method == "POST":
-            month_text = request.form.get("month")
-            year, month = svc.parse_month(month_text, default=(None, None))
-            try:
-                if year is None:
-                    raise ServiceError(svc.month_error(month_text) or svc.MONTH_FORMAT_MESSAGE)
+            with saving(flash_errors=True) as result:
+                year, month = svc.read_month(request.form.get("month"))
                 made = svc.generate_month(
                     db.session, current_user, year, month,
                     weekdays=request.form.getlist("weekdays"), slot=request.form.get("slot"),
                     place=request.form.get("place"), leader_ids=request.form.getlist("leader_ids"),
                     start_leader_id=request.form.get("start_leader_id") or None,
                     replace=request.form.get("replace") == "1")
-                db.session.commit()
-            except ServiceError as exc:
-                db.session.rollback()
-                flash(exc.message, "error")
-            else:
+            if result.ok:
                 flash(f"已生成{svc.month_label(year, month)}接待安排{len(made)}条，请核对后公示。", "success")
                 return redirect(self.get_url(".index", month="%d-%02d" % (year, month)))
         weekdays_chosen = form.getlist("weekdays") if hasattr(form, "getlist") else form["weekdays"]
@@ -288,18 +230,16 @@ class ReceptionCalendarView(SecureBaseView):
     def publish(self):
         if not access.may_view(current_user, "reception", access.E):
             abort(403)
-        message = svc.month_error(request.values.get("month"))
-        if message:
-            flash(message, "error")
-            return redirect(self.get_url(".index"))
-        year, month = self._month()
         try:
+            year, month = svc.read_month(request.values.get("month"))
+        except ServiceError as exc:
+            flash(exc.message, "error")
+            return redirect(self.get_url(".index"))
+        with saving(flash_errors=True) as result:
             n = svc.publish_month(db.session, current_user, year, month)
-            db.session.commit()
+        if result.ok:
             flash(f"{svc.month_label(year, month)}接待安排已公示（新公示{n}条）。可打印公示页或导出Excel。",
                   "success")
-        except ServiceError as exc:
-            _fail(exc.message)
         return redirect(self.get_url(".index", month="%d-%02d" % (year, month)))
 
     @expose("/print/")

@@ -1,21 +1,17 @@
 """The one-screen registration page (登记信访事项) and the attachment upload/download doors."""
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_admin import expose
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
 from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, StringField,
                      TextAreaField)
 
 from models import Case, db
 from models.enums import (ATTACHMENT_KINDS, CATEGORIES, CHANNELS, ID_TYPES, PARTY_KINDS, PURPOSES,
                           SEXES, SOURCES)
-from services import ServiceError, ValidationFailed, access, attachments, clock, registration
+from services import access, attachments, clock, inputs, registration
 from views.base import SecureBaseView
+from views.saving import PAGE, saving
 
-MSG_DATE = "日期格式不正确，应为 2026-01-31 这样的格式。"
-MSG_NUMBER = "请填写整数。"
 MSG_CONFLICT = "保存时与他人的登记发生冲突，请再提交一次。"
 
 PLEASE = [("", "请选择")]
@@ -74,16 +70,6 @@ class RegistrationForm(Form):
     FLAGS = ("is_skip_level", "is_joint", "is_anonymous", "is_litigation", "is_urgent", "is_extreme")
 
 
-def _parse_date(raw):
-    raw = (raw or "").strip()
-    if not raw:
-        return None, None
-    try:
-        return date.fromisoformat(raw.replace("/", "-")), None
-    except ValueError:
-        return None, MSG_DATE
-
-
 def _party_inputs(field_list, accused=False):
     rows = []
     for i, entry in enumerate(field_list.entries):
@@ -104,31 +90,18 @@ def _party_inputs(field_list, accused=False):
 
 
 def form_to_input(form):
-    """(RegistrationInput, parse errors) from a filled form."""
-    errors = {}
-    received_on, msg = _parse_date(form.received_on.data)
-    if msg:
-        errors["received_on"] = [msg]
-    deadline, msg = _parse_date(form.source_deadline.data)
-    if msg:
-        errors["source_deadline"] = [msg]
-    raw_count = (form.people_count.data or "").strip()
-    try:
-        people_count = int(raw_count) if raw_count else 1
-    except ValueError:
-        people_count = 1
-        errors["people_count"] = [MSG_NUMBER]
-    data = registration.RegistrationInput(
-        channel=form.channel.data or "", received_on=received_on, purpose=form.purpose.data or "",
+    """The RegistrationInput of a filled form, as typed (the service reads dates and numbers)."""
+    return registration.RegistrationInput(
+        channel=form.channel.data or "", received_on=form.received_on.data,
+        purpose=form.purpose.data or "",
         category=form.category.data or "", summary=form.summary.data or "",
         demands=form.demands.data or "", incident_place=form.incident_place.data or "",
-        people_count=people_count, source=form.source.data or "own",
-        source_doc_no=form.source_doc_no.data or "", source_deadline=deadline,
+        people_count=form.people_count.data, source=form.source.data or "own",
+        source_doc_no=form.source_doc_no.data or "", source_deadline=form.source_deadline.data,
         petitioners=_party_inputs(form.petitioners), representatives=_party_inputs(form.representatives),
         accused=_party_inputs(form.accused, accused=True),
         **{flag: bool(getattr(form, flag).data) for flag in RegistrationForm.FLAGS},
     )
-    return data, errors
 
 
 class RegistrationView(SecureBaseView):
@@ -153,11 +126,10 @@ class RegistrationView(SecureBaseView):
                            today=clock.today().isoformat(), labels=_labels(form))
 
     def _submit(self, form):
-        data, errors = form_to_input(form)
+        data = form_to_input(form)
         upload = request.files.get("letter_file")
         has_file = upload is not None and upload.filename
-        for key, msgs in registration.validate(db.session, data).items():
-            errors.setdefault(key, msgs)
+        errors = registration.validate(db.session, data)
         if has_file:
             msg = attachments.check_upload(upload)
             if msg:
@@ -168,25 +140,17 @@ class RegistrationView(SecureBaseView):
             db.session.rollback()
             return errors, None
         saved = None
-        try:
+        with saving(conflict_message=MSG_CONFLICT) as result:
             case = registration.register_case(db.session, current_user, data)
             if has_file:
                 db.session.flush()
                 saved = attachments.save(db.session, current_user, case, upload, form.letter_kind.data,
                                          root=current_app.config["ATTACHMENT_DIR"], check=False)
-            db.session.commit()
-        except ValidationFailed as exc:
-            db.session.rollback()
-            return exc.errors, None
-        except ServiceError as exc:
-            db.session.rollback()
-            key = {"file": "letter_file", "kind": "letter_kind"}.get(exc.field, exc.field or "_form")
-            return {key: [exc.message]}, None
-        except IntegrityError:
-            db.session.rollback()
-            if saved is not None:
+        if not result.ok:
+            if result.conflict and saved is not None:
                 attachments.discard(saved, current_app.config["ATTACHMENT_DIR"])
-            return {"_form": [MSG_CONFLICT]}, None
+            keys = {"file": "letter_file", "kind": "letter_kind", PAGE: "_form"}
+            return {keys.get(k, k): v for k, v in result.errors.items()}, None
         flash(f"已登记，编号 {case.number}（查询码 {case.query_code}）", "success")
         return {}, case
 
@@ -228,7 +192,7 @@ class AttachmentView(SecureBaseView):
 
     @expose("/upload/<int:case_id>", methods=("POST",))
     def upload(self, case_id):
-        pk = access.parse_id(case_id)
+        pk = inputs.parse_id(case_id)
         case = db.session.get(Case, pk) if pk is not None else None
         if case is None or not access.can_see_case(db.session, current_user, case):
             abort(404)
@@ -236,20 +200,14 @@ class AttachmentView(SecureBaseView):
             abort(403)
         back = url_for("case.details_view", id=case.id)
         saved = None
-        try:
+        with saving(conflict_message=MSG_CONFLICT) as result:
             saved = attachments.save(db.session, current_user, case, request.files.get("file"),
                                      request.form.get("kind") or "other",
                                      root=current_app.config["ATTACHMENT_DIR"])
-            db.session.commit()
-        except ServiceError as exc:
-            db.session.rollback()
-            flash(exc.message, "danger")
-            return redirect(back)
-        except IntegrityError:
-            db.session.rollback()
-            if saved is not None:
+        if not result.ok:
+            if result.conflict and saved is not None:
                 attachments.discard(saved, current_app.config["ATTACHMENT_DIR"])
-            flash(MSG_CONFLICT, "danger")
+            flash(result.message, "danger")
             return redirect(back)
         flash(f"已上传附件：{saved.filename}", "success")
         return redirect(back)

@@ -50,10 +50,11 @@ def test_request_approve_return(session, users, record):
 
 
 @pytest.mark.parametrize("purpose, due, field, message", [
-    ("", 10, "purpose", "请填写借阅用途。"),
-    ("   ", 10, "purpose", "请填写借阅用途。"),
-    ("查阅", None, "due_back", "请填写应还日期。"),
-    ("查阅", "2026-13-01", "due_back", "应还日期不是有效日期。"),
+    ("", 10, "purpose", "请填写借阅用途"),
+    ("   ", 10, "purpose", "请填写借阅用途"),
+    ("查阅", None, "due_back", "请填写应还日期"),
+    ("查阅", "2026-13-01", "due_back",
+     "应还日期格式不正确，应为“年-月-日”，如 2026-03-12、2026/3/12 或 2026年3月12日"),
     ("查阅", -1, "due_back", "应还日期不能早于今天。"),
     ("查阅", 31, "due_back", "借阅期限最长30天，应还日期不能晚于2026-12-20。"),
 ])
@@ -168,4 +169,4 @@ def test_view_is_recorded_and_catalogue_items(session, users, record):
     items = svc.catalogue_items(record)
     assert items and not items[0][0].isdigit()
     assert len(items) == len([ln for ln in record.catalogue.splitlines() if ln.strip()])
-    assert svc.check_metadata("A柜", -1) == {"page_count": ["页数不能为负数。"]}
+    assert svc.check_metadata("A柜", -1) == {"page_count": ["页数应在0至100000之间"]}

@@ -75,7 +75,7 @@ def test_one_bad_row_commits_nothing_and_names_the_row(app, office):
     assert "第3行：身份证号码校验位不正确，请核对" in errors
     assert "第4行：未知的信访形式“飞鸽传书”" in errors
     assert any(e.startswith("第4行：未知的责任单位“县宣传部”") for e in errors)
-    assert any(e.startswith("第4行：收件日期为空或格式不正确") for e in errors)
+    assert "第4行：收件日期格式不正确，应为“年-月-日”，如 2026-03-12、2026/3/12 或 2026年3月12日" in errors
     assert not any(e.startswith("第2行") for e in errors)
     with pytest.raises(importing.ImportFailed):
         importing.commit(db.session, office["clerk"], parsed)

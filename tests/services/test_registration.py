@@ -80,7 +80,7 @@ def test_bad_input_raises_per_field_and_adds_nothing(clerk):
     assert errors["summary"] == ["请填写内容摘要。"]
     assert errors["received_on"] == ["收件日期不能晚于今天。"]
     assert errors["people_count"] == ["人数至少为1。"]
-    assert errors["category"] == ["请从列表中选择。"]
+    assert errors["category"] == ["问题分类的取值无效"]
     assert errors["petitioners-0-phone"][0].startswith("电话号码格式不正确")
     assert errors["petitioners-4-name"] == ["请填写姓名或单位名称。"]   # the form's row index
     assert errors["petitioners-4-id_number"] == ["身份证号码校验位不正确，请核对。"]

@@ -90,8 +90,8 @@ def test_request_approve_return_as_the_users_would(make_client, record):
 
 
 @pytest.mark.parametrize("purpose, days, field, message", [
-    ("", 10, "purpose", "请填写借阅用途。"),
-    ("查阅", "", "due_back", "请填写应还日期。"),
+    ("", 10, "purpose", "请填写借阅用途"),
+    ("查阅", "", "due_back", "请填写应还日期"),
     ("查阅", -1, "due_back", "应还日期不能早于今天。"),
     ("查阅", 31, "due_back", "借阅期限最长30天，应还日期不能晚于2026-12-20。"),
 ])
@@ -180,7 +180,7 @@ def test_archive_records_are_read_only_but_for_the_archivists_metadata(make_clie
     archivist = make_client("archivist")
     r = archivist.post(f"/admin/archive/edit/?id={record.id}",
                        {"location": "档案室C柜2层", "page_count": "-3", "catalogue": "登记表"})
-    assert r.status_code == 200 and "页数应在0到100000之间。" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "页数应在0至100000之间" in r.get_data(as_text=True)
     r = archivist.post(f"/admin/archive/edit/?id={record.id}",
                        {"location": "档案室C柜2层", "page_count": "30", "catalogue": "登记表\n答复意见书",
                         "archive_number": "篡改", "case": "1"})
@@ -193,3 +193,12 @@ def test_archive_records_are_read_only_but_for_the_archivists_metadata(make_clie
         assert make_client(who).post("/admin/archive/delete/", {"id": str(record.id)}).status_code == 403
     assert make_client("leader").get(f"/admin/archive/edit/?id={record.id}").status_code == 403
     assert db.session.get(ArchiveRecord, record.id) is not None
+
+
+@pytest.mark.parametrize("pages, message", [("", "请填写页数"), ("十", "页数应为整数"), ("100001", "页数应在0至100000之间")])
+def test_page_count_rule_is_the_services(make_client, record, pages, message):
+    r = make_client("archivist").post(f"/admin/archive/edit/?id={record.id}",
+                                      {"location": "档案室C柜2层", "page_count": pages, "catalogue": "登记表"})
+    assert r.status_code == 200 and message in r.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.get(ArchiveRecord, record.id).location != "档案室C柜2层"
