@@ -19,9 +19,9 @@ from sqlalchemy.orm import Session
 from models import (ArchiveLoan, ArchiveRecord, Attachment, AuditLog, CaseAssist, Case,
                     CaseEvent, CaseInterest, CaseParty, Department, PackageAssignment,
                     PackageProgress, Party, ReceptionSchedule, User, package_cases)
+from services import inputs
 
 ADMIN, CLERK, HANDLER, LEADER, ARCHIVIST = "admin", "clerk", "handler", "leader", "archivist"
-ALL_ROLES = (ADMIN, CLERK, HANDLER, LEADER, ARCHIVIST)
 OFFICE_ROLES = (ADMIN, CLERK)
 READABLE_BY_ARCHIVIST = ("closed", "archived")
 
@@ -35,16 +35,8 @@ def _role(user):
     return getattr(user, "role", None) if _authenticated(user) else None
 
 
-MAX_ID = 2**31 - 1
-
-
-def parse_id(raw):
-    """A row id from request input, or None: never an int the database cannot hold."""
-    try:
-        value = int(str(raw).strip())
-    except (TypeError, ValueError):
-        return None
-    return value if 1 <= value <= MAX_ID else None
+# Ids from request input are read by services.inputs.parse_id; re-exported for callers here.
+parse_id = inputs.parse_id
 
 
 # ---- departments -------------------------------------------------------------------------
@@ -190,10 +182,6 @@ def case_filter(session, user):
     )
 
 
-def visible_cases(session, user):
-    return select(Case).where(case_filter(session, user))
-
-
 def visible_case_ids(session, user):
     """A subquery of the ids of the cases `user` may see (for joins from child tables)."""
     return select(Case.id).where(case_filter(session, user))
@@ -205,14 +193,6 @@ def can_see_case(session, user, case):
     return session.execute(
         select(Case.id).where(Case.id == case.id, case_filter(session, user))
     ).first() is not None
-
-
-def get_case(session, user, case_id):
-    """The case if `user` may see it, else None (callers answer 404)."""
-    pk = parse_id(case_id)
-    if pk is None:
-        return None
-    return session.execute(select(Case).where(Case.id == pk, case_filter(session, user))).scalar_one_or_none()
 
 
 def can_download(session, user, attachment):

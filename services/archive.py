@@ -22,7 +22,6 @@ MAX_LOAN_DAYS = 30
 MAX_PAGES = 100000
 ACTIVE_LOAN_STATUSES = ("requested", "approved")
 ALREADY_LENT = "该档案已借出，归还后才能再借"
-AUDIT_ACTIONS = {k: v for k, v in audit.ACTIONS.items() if k.startswith(("archive_", "loan_"))}
 
 
 # ---- reading -------------------------------------------------------------------------------------
@@ -67,7 +66,7 @@ def read_metadata(record):
 
 # ---- loan state -----------------------------------------------------------------------------------
 
-def is_overdue(loan, today=None):
+def is_loan_overdue(loan, today=None):
     """Lent out (approved, not returned) and the due-back date has passed."""
     today = today or office_today()
     return loan.status == "approved" and loan.returned_on is None \
@@ -75,7 +74,7 @@ def is_overdue(loan, today=None):
 
 
 def overdue_clause(today=None):
-    """SQL twin of is_overdue."""
+    """SQL twin of is_loan_overdue."""
     today = today or office_today()
     return and_(ArchiveLoan.status == "approved", ArchiveLoan.returned_on.is_(None),
                 ArchiveLoan.due_back < today)
@@ -90,7 +89,7 @@ def active_loan(session, record):
 
 def loan_state(loan, today=None):
     """(css kind, Chinese label) for a loan's status badge; overdue wins over 已借出."""
-    if is_overdue(loan, today):
+    if is_loan_overdue(loan, today):
         days = ((today or office_today()) - loan.due_back).days
         return "overdue", f"逾期{days}天"
     kind = {"requested": "due_soon", "approved": "info", "denied": "secondary", "returned": "ok"}

@@ -27,10 +27,3 @@ def describe_filters(filters):
         return "（无筛选）"
     items = filters.items() if isinstance(filters, dict) else filters
     return "；".join(f"{k}={v}" for k, v in items if v not in (None, "", [], ()))[:2000] or "（无筛选）"
-
-
-def record_export(session, user, what, filters=None, row_count=None, ip=None):
-    """Record an export: who (user), when (now), what (e.g. '信访事项台账'), filter, row count.
-    The caller commits (or call it before streaming the file and commit)."""
-    return record(session, user, "export", f"{what}；筛选：{describe_filters(filters)}",
-                  row_count=row_count, ip=ip)

@@ -31,7 +31,6 @@ MSG_TOO_LONG = "{label}不能超过{n}字"
 MSG_CHOICE = "{label}的取值无效"
 MSG_NOT_FUTURE = "{label}不能晚于今天"
 MSG_NOT_BEFORE = "{label}不能早于{other}（{value:%Y-%m-%d}）"
-MSG_ORDER = "{label}不能早于{other}"
 
 _DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
 _MONTH_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")

@@ -21,7 +21,6 @@ from services.clock import today as office_today
 
 FOUR_CLEAR = (("leader_id", "包案领导"), ("department_id", "责任单位"),
               ("responsible_person", "责任人"), ("deadline", "办结期限"))
-RESOLVED_OUTCOMES = ("resolved", "stopped")
 STATUS_ORDER = {"active": 0, "proposed": 1, "finished": 2}
 
 
@@ -37,10 +36,6 @@ def package_filter(session, user):
     if not access.may_view(user, "package", access.R):
         return false()
     return access.package_filter(session, user)
-
-
-def visible_packages(session, user):
-    return select(PackageAssignment).where(package_filter(session, user))
 
 
 def get_visible(session, user, package_id):
@@ -59,7 +54,7 @@ def leader_choices(session):
                                 .order_by(User.rank_order, User.id)).scalars())
 
 
-def department_choices(session):
+def active_departments(session):
     return list(session.execute(select(Department).where(Department.active.is_(True))
                                 .order_by(Department.sort_order, Department.name)).scalars())
 
@@ -362,7 +357,7 @@ def days_left(pkg, today=None):
     return (pkg.deadline - (today or office_today())).days
 
 
-def is_overdue(pkg, today=None):
+def is_package_overdue(pkg, today=None):
     return pkg.status != "finished" and pkg.deadline is not None and pkg.deadline < (today or office_today())
 
 
@@ -396,7 +391,7 @@ class PackageRow:
 def rows_for(packages, today=None, *, session=None, user=None):
     """Rows for a listing; with `session` and `user`, each title as display_title shows it."""
     today = today or office_today()
-    return [PackageRow(p, days_left(p, today), is_overdue(p, today), deadline_label(p, today),
+    return [PackageRow(p, days_left(p, today), is_package_overdue(p, today), deadline_label(p, today),
                        latest_progress(p),
                        display_title(session, user, p) if session is not None and user is not None
                        else p.title) for p in packages]

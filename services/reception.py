@@ -21,7 +21,7 @@ from services.inputs import MAX_YEAR, MIN_YEAR, InputError
 
 WEEKDAYS = ("周一", "周二", "周三", "周四", "周五", "周六", "周日")
 SLOT_ORDER = {k: i for i, k in enumerate(RECEPTION_SLOTS)}
-OPEN_STATUSES = ("planned", "swapped")  # still to be held
+UPCOMING_ENTRY_STATUSES = ("planned", "swapped")  # still to be held
 EVENT_LABELS = {"generate": "生成", "generated": "生成", "create": "新增", "edit": "修改", "swap": "调换", "cancel": "取消",
                 "publish": "公示", "receive": "接待完成", "register": "登记来访"}
 
@@ -261,7 +261,7 @@ def record_change(session, actor, entry, is_created):
 
 
 def may_edit_entry(entry):
-    return entry.status in OPEN_STATUSES
+    return entry.status in UPCOMING_ENTRY_STATUSES
 
 
 def edit_refusal(entry):
@@ -275,7 +275,7 @@ def swap_candidates(session, entry):
     """Open entries (today or later) of other leaders that `entry` can be swapped with."""
     return list(session.execute(
         select(ReceptionSchedule).where(
-            ReceptionSchedule.id != entry.id, ReceptionSchedule.status.in_(OPEN_STATUSES),
+            ReceptionSchedule.id != entry.id, ReceptionSchedule.status.in_(UPCOMING_ENTRY_STATUSES),
             ReceptionSchedule.leader_id != entry.leader_id, ReceptionSchedule.day >= office_today())
         .order_by(ReceptionSchedule.day, ReceptionSchedule.id)).scalars())
 
@@ -288,7 +288,7 @@ def swap_entries(session, actor, entry, other, reason):
     if entry.id == other.id:
         raise ServiceError("不能与同一条接待安排调换。")
     for e in (entry, other):
-        if e.status not in OPEN_STATUSES:
+        if e.status not in UPCOMING_ENTRY_STATUSES:
             raise ServiceError(f"{e.day}的接待安排状态为“{RECEPTION_STATUSES.get(e.status)}”，不能调换。")
         if e.day < office_today():
             raise ServiceError(f"{e.day}的接待日已过，不能调换。")
@@ -313,7 +313,7 @@ def swap_entries(session, actor, entry, other, reason):
 
 def cancel_entry(session, actor, entry, reason):
     _require(actor, access.E)
-    if entry.status not in OPEN_STATUSES:
+    if entry.status not in UPCOMING_ENTRY_STATUSES:
         raise ServiceError(f"该接待安排状态为“{RECEPTION_STATUSES.get(entry.status)}”，不能取消。")
     if entry.cases:
         raise ServiceError("该接待日已登记来访事项，不能取消。")
@@ -422,7 +422,7 @@ def write_rota(path, session, year, month):
 # ---- receiving visitors ---------------------------------------------------------------------
 
 def receivable(entry):
-    return entry.status in OPEN_STATUSES + ("received",)
+    return entry.status in UPCOMING_ENTRY_STATUSES + ("received",)
 
 
 def receiving_open(entry):
@@ -513,7 +513,7 @@ def reception_case_counts(session, user, entries):
 
 def may_cancel(session, user, entry):
     """The office may cancel an open entry that has no registered visitors at all."""
-    if not access.may_view(user, "reception", access.E) or entry.status not in OPEN_STATUSES:
+    if not access.may_view(user, "reception", access.E) or entry.status not in UPCOMING_ENTRY_STATUSES:
         return False
     return not session.execute(select(Case.id).where(Case.reception_id == entry.id).limit(1)).first()
 

@@ -17,12 +17,12 @@ Voided cases are never counted.
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_, select, true
+from sqlalchemy import and_, case, func, or_, select
 
-from models import Case, Department, PackageAssignment, package_cases
+from models import Case, Department, PackageAssignment
 from models.enums import CATEGORIES, IN_PERSON_CHANNELS, PURPOSES
 from services import access, excel, settings
-from services import packages as package_rules
+from services import packages
 from services.clock import today as office_today
 from services.inputs import InputError, parse_choice, parse_date, parse_int
 
@@ -142,7 +142,7 @@ def parse_period(args, today=None):
 
 # ---- scope -----------------------------------------------------------------------------------
 
-def department_choices(session, user):
+def report_department_choices(session, user):
     """[(id or None, name)] the user may report on; None = everything in the user's reach."""
     role = getattr(user, "role", None)
     depts = session.execute(select(Department).where(Department.active.is_(True))
@@ -161,7 +161,7 @@ def department_choices(session, user):
 def resolve_department(session, user, department_id):
     """The department to report on (None = the user's whole reach). Raises ValueError if the user
     may not choose it."""
-    choices = department_choices(session, user)
+    choices = report_department_choices(session, user)
     allowed = {cid for cid, _ in choices}
     if department_id in (None, ""):
         if None in allowed:
@@ -186,14 +186,7 @@ def _case_scope(session, user, department_id):
 
 
 def _package_scope(session, user, department_id):
-    scope_filter = getattr(access, "scope_filter", None)
-    if scope_filter is not None:
-        clause = scope_filter(session, user, PackageAssignment)
-    elif access.is_office_staff(user):
-        clause = true()
-    else:
-        clause = PackageAssignment.id.in_(select(package_cases.c.package_id).join(
-            Case, Case.id == package_cases.c.case_id).where(access.case_filter(session, user)))
+    clause = access.scope_filter(session, user, PackageAssignment)
     if department_id is not None:
         clause = and_(clause, PackageAssignment.department_id.in_(
             access.dept_subtree_ids(session, department_id)))
@@ -349,7 +342,7 @@ def report(session, user, period, department_id=None, *, today=None, top_places=
     """Compute the statistics report for `period` within the user's reach (and one department)."""
     today = today or office_today()
     department_id = resolve_department(session, user, department_id)
-    names = dict(department_choices(session, user))
+    names = dict(report_department_choices(session, user))
     scope = _case_scope(session, user, department_id)
     pkg_scope = _package_scope(session, user, department_id)
     periods = (period, same_period_last_year(period), previous_period(period))
@@ -545,7 +538,7 @@ def write_overdue_sheet(target, session, user, groups, *, scope_name, today=None
         footer_lines=[f"制表：{user.full_name}　　制表日期：{today:%Y年%m月%d日}"])
 
 
-def packages(session, user, today=None):
+def package_ledger_rows(session, user, today=None):
     """The 包案 ledger rows within the user's reach."""
     from sqlalchemy.orm import selectinload
     from models.enums import PACKAGE_OUTCOMES, PACKAGE_STATUSES
@@ -560,7 +553,7 @@ def packages(session, user, today=None):
     for p in items:
         latest = p.progress[-1] if p.progress else None
         out.append({
-            "id": p.id, "title": package_rules.display_title(session, user, p), "leader": p.leader.full_name if p.leader else "",
+            "id": p.id, "title": packages.display_title(session, user, p), "leader": p.leader.full_name if p.leader else "",
             "department": p.department.name if p.department else "",
             "person": p.responsible_person, "deadline": p.deadline, "plan": p.plan,
             "status": PACKAGE_STATUSES.get(p.status, p.status),

@@ -119,7 +119,7 @@ def test_older_titles_are_shown_without_names_out_of_reach(demo_app, make_client
 
 def _past_entry():
     return db.session.execute(select(ReceptionSchedule).where(
-        ReceptionSchedule.day <= office_today(), ReceptionSchedule.status.in_(rs.OPEN_STATUSES + ("received",)))
+        ReceptionSchedule.day <= office_today(), ReceptionSchedule.status.in_(rs.UPCOMING_ENTRY_STATUSES + ("received",)))
         .order_by(ReceptionSchedule.day.desc(), ReceptionSchedule.id)).scalars().first()
 
 

@@ -17,7 +17,7 @@ def _deadline_badge(view, context, model, name):
     text = svc.deadline_label(model)
     if not text:
         return model.deadline.isoformat() if model.deadline else ""
-    kind = "overdue" if svc.is_overdue(model) else "ok"
+    kind = "overdue" if svc.is_package_overdue(model) else "ok"
     return Markup('{} <span class="badge badge-{}">{}</span>').format(model.deadline.isoformat(), kind, text)
 
 
@@ -62,7 +62,7 @@ class PackageView(SecureModelView):
         return self.render(
             "packages/propose.html", cases=cases, unknown=unknown, form=form, errors=errors,
             suggestions=suggestions, several_petitioners=groups > 1, suggested_leader=suggested,
-            leaders=svc.leader_choices(db.session), departments=svc.department_choices(db.session),
+            leaders=svc.leader_choices(db.session), departments=svc.active_departments(db.session),
             default_department=cases[0].department_id if cases else None,
             names={c.id: svc.petitioner_names(c) for c in cases}), status
 
@@ -103,7 +103,7 @@ class PackageView(SecureModelView):
         return self.render(
             self.details_template, pkg=pkg, pkg_title=svc.display_title(db.session, current_user, pkg),
             cases=visible, hidden_cases=hidden,
-            deadline_label=svc.deadline_label(pkg), overdue=svc.is_overdue(pkg),
+            deadline_label=svc.deadline_label(pkg), overdue=svc.is_package_overdue(pkg),
             may_accept=svc.may_accept(current_user, pkg),
             may_progress=svc.may_progress(db.session, current_user, pkg),
             may_finish=svc.may_finish(current_user, pkg), outcomes=PACKAGE_OUTCOMES,

@@ -50,7 +50,7 @@ class StatisticsView(SecureBaseView):
         today = office_today()
         return self.render(
             "reports/statistics.html", rep=rep, args=request.args, today=today,
-            choices=statistics.department_choices(db.session, _user()),
+            choices=statistics.report_department_choices(db.session, _user()),
             kinds=statistics.KINDS, years=range(today.year, today.year - 10, -1),
             fmt_value=statistics_page.fmt_value, fmt_change=statistics_page.fmt_change,
             export_url=url_for(".export", **request.args))
@@ -76,14 +76,14 @@ class OverdueView(SecureBaseView):
         except ValueError as exc:
             flash(str(exc), "error")
             dept_id = statistics.resolve_department(session, user, None)
-        names = dict(statistics.department_choices(session, user))
+        names = dict(statistics.report_department_choices(session, user))
         return statistics.overdue_cases(session, user, dept_id), dept_id, names.get(dept_id, "全部")
 
     @expose("/")
     def index(self):
         groups, dept_id, scope_name = self._groups()
         return self.render("reports/overdue.html", groups=groups, dept_id=dept_id, scope_name=scope_name,
-                           choices=statistics.department_choices(db.session, _user()),
+                           choices=statistics.report_department_choices(db.session, _user()),
                            today=office_today(), total=sum(len(i) for _, i in groups))
 
     @expose("/export.xlsx")
@@ -128,7 +128,7 @@ class SheetsView(SecureBaseView):
 def package_ledger():
     """包案台账: one sheet (services/statistics.py), in the viewer's scope; used by two menus."""
     session, user = db.session, _user()
-    rows = statistics.packages(session, user)
+    rows = statistics.package_ledger_rows(session, user)
     return send_recorded_xlsx(
         f"领导包案台账_{_stamp()}.xlsx",
         lambda path: statistics.write_package_sheet(path, session, user, rows), detail="领导包案台账")

@@ -130,7 +130,7 @@ def test_overdue(session, users, record):
     loan = _request(session, users, record, days=5)
     svc.approve_loan(session, users["leader3"], loan)
     later = DEMO_TODAY + timedelta(days=8)
-    assert not svc.is_overdue(loan) and svc.is_overdue(loan, later)
+    assert not svc.is_loan_overdue(loan) and svc.is_loan_overdue(loan, later)
     assert svc.loan_state(loan, later) == ("overdue", "逾期3天")
     assert session.scalar(select(func.count(ArchiveLoan.id)).where(svc.overdue_clause(later))) == 1
     try:
@@ -141,7 +141,7 @@ def test_overdue(session, users, record):
         assert "逾期3天归还" in _audit(session, "loan_return")[0].detail
     finally:
         clock.freeze_today(DEMO_TODAY)
-    assert not svc.is_overdue(loan, later)
+    assert not svc.is_loan_overdue(loan, later)
 
 
 def test_pending_request_past_its_due_date_cannot_be_approved(session, users, record):

@@ -180,7 +180,7 @@ def test_overdue_and_my_packages(office):
     _pkg(office, office["leader2"], office["zj"], date(2026, 12, 1))
     db.session.add(PackageProgress(package=soon, on=date(2026, 11, 18), text="已约谈信访人", author_id=L.id))
     db.session.commit()
-    assert pk.is_overdue(late) and not pk.is_overdue(soon) and not pk.is_overdue(done)
+    assert pk.is_package_overdue(late) and not pk.is_package_overdue(soon) and not pk.is_package_overdue(done)
     rows = pk.my_packages(db.session, L)
     assert [r.package.id for r in rows] == [late.id, soon.id, done.id]
     assert (rows[0].days_left, rows[0].deadline_label, rows[0].overdue) == (-10, "超期10天", True)

@@ -178,7 +178,7 @@ def test_handler_report_is_own_department_only(office):
     assert rep.line("items").last_year == 1
     with pytest.raises(ValueError):
         st.report(db.session, office["handler1"], st.month(2026, 11), office["labour"].id)
-    assert [c for c, _ in st.department_choices(db.session, office["handler1"])] == [office["housing"].id]
+    assert [c for c, _ in st.report_department_choices(db.session, office["handler1"])] == [office["housing"].id]
 
 
 def test_department_report_for_clerk(office):
