@@ -120,6 +120,8 @@ def create_app(config=None):
 
     db.init_app(app)
     _sqlite_listeners(app)
+    from services import access
+    access.install_session_listeners(db.session)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "zh_Hans_CN", timezone_selector=lambda: "Asia/Shanghai")

@@ -14,7 +14,6 @@ An accusation (检举控告类) never reaches a handler or leader of an accused 
 petitioner's identity is for the 信访办 and the assigned discipline department only.
 """
 from sqlalchemy import and_, event, false, or_, select, true
-from sqlalchemy.orm import Session
 
 from models import (ArchiveLoan, ArchiveRecord, Attachment, AuditLog, CaseAssist, Case,
                     CaseEvent, CaseInterest, CaseParty, Department, PackageAssignment,
@@ -55,15 +54,22 @@ def _dept_rows(session):
     return rows
 
 
-@event.listens_for(Session, "after_transaction_end")
 def _forget_depts(session, _transaction):
     session.info.pop(_DEPT_CACHE, None)
 
 
-@event.listens_for(Session, "after_flush")
 def _forget_depts_on_change(session, _ctx):
     if any(isinstance(o, Department) for o in (*session.new, *session.dirty, *session.deleted)):
         session.info.pop(_DEPT_CACHE, None)
+
+
+def install_session_listeners(target):
+    """Drop the department cache at the end of each transaction and when departments change, on
+    the sessions of `target` (a Session class, sessionmaker or scoped_session). create_app calls
+    this for the app's session; code that makes its own sessions calls it for them."""
+    for name, fn in (("after_transaction_end", _forget_depts), ("after_flush", _forget_depts_on_change)):
+        if not event.contains(target, name, fn):
+            event.listen(target, name, fn)
 
 
 def _dept_kind(session, dept_id):

@@ -58,3 +58,20 @@ def test_sqlite_pragmas_and_begin_immediate_on_the_apps_engine_only(app):
             assert not conn.connection.dbapi_connection.in_transaction
     finally:
         other.dispose()
+
+
+def test_department_cache_listeners_belong_to_the_apps_session(app):
+    """access caches the department tree per transaction; the app's session drops it at commit,
+    and no listener is left on SQLAlchemy's global Session class."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+    from models import Department
+    from services import access
+
+    db.session.add(Department(name="甲单位", kind="unit"))
+    db.session.commit()
+    assert [r[3] for r in access._dept_rows(db.session)] == ["甲单位"]
+    assert access._DEPT_CACHE in db.session.info
+    db.session.commit()
+    assert access._DEPT_CACHE not in db.session.info
+    assert not event.contains(Session, "after_transaction_end", access._forget_depts)
