@@ -165,7 +165,7 @@ def test_reviews_receptions_packages_archive(session):
 
 def test_build_is_fast_and_deterministic(app, _templates):
     """Building the demo takes seconds and gives the same office every time."""
-    from services import demo
+    import demo
     started = time.perf_counter()
     stats = demo.build_demo_office(db.session, cases=300, today=DEMO_TODAY)
     db.session.commit()
