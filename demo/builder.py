@@ -262,6 +262,8 @@ class Builder:
                 leader_instruction=plan.instruction, registered_at=plan.registered_at,
             )
             plan.case = register_case(b.s, b.users["clerk"], data, check_role=False, calendar=b.cal)
+            # A new case has no assists or interests: known now, perform need not load them later.
+            plan.case.assists, plan.case.interests = [], []
             return []  # register_case stamps its own event with registered_at
         return run
 
