@@ -101,6 +101,13 @@ class _Step:
 _SEE_EVERY_CASE = ("admin", "clerk")
 
 
+# The days after acceptance: (date, counted from, working days min, max, the status it reaches).
+_CHAIN = [("assigned", "accepted", 0, 2, "assigned"), ("signed", "assigned", 0, 2, "handling"),
+          ("replied", "signed", 10, 35, "replied"), ("followed", "replied", 1, 6, None),
+          ("close_req", "followed", 0, 3, "closing"), ("closed", "close_req", 1, 5, "closed"),
+          ("archived", "closed", 5, 20, "archived")]
+
+
 def _ts(day, hour, minute=0):
     """An office-local time on `day` as the naive UTC timestamp the database keeps."""
     return datetime(day.year, day.month, day.day, hour, minute) - timedelta(hours=8)
@@ -590,29 +597,16 @@ class Builder:
         d["accepted"] = accepted or A(received, 1, 5)
         if st == "accepted":
             return d
-        if plan.flavor == "direct":  # the 信访局 answers itself: assigned to itself and signed for at once
-            d["assigned"] = d["signed"] = d["accepted"]
-            if st in ("assigned", "handling"):
-                return d
-            d["replied"] = A(d["accepted"], 5, 20)
-        else:
-            d["assigned"] = A(d["accepted"], 0, 2)
-            if st == "assigned":
-                return d
-            d["signed"] = A(d["assigned"], 0, 2)
-            if st == "handling":
-                return d
-            d["replied"] = A(d["signed"], 10, 35)
-        if st == "replied":
-            return d
-        d["followed"] = A(d["replied"], 1, 6)
-        d["close_req"] = A(d["followed"], 0, 3)
-        if st == "closing":
-            return d
-        d["closed"] = A(d["close_req"], 1, 5)
-        if st == "closed":
-            return d
-        d["archived"] = A(d["closed"], 5, 20)
+        direct = plan.flavor == "direct"
+        for key, base, lo, hi, reached in _CHAIN:
+            if direct and key in ("assigned", "signed"):
+                d[key] = d["accepted"]  # the 信访局 answers itself: assigned to itself, signed for at once
+            elif direct and key == "replied":
+                d[key] = A(d["accepted"], 5, 20)
+            else:
+                d[key] = A(d[base], lo, hi)
+            if reached == st:
+                break
         return d
 
     def choose_dept(self, plan):

@@ -171,10 +171,12 @@ def test_reviews_receptions_packages_archive(session):
 def test_build_is_fast_and_deterministic(app, _templates):
     """Building the demo takes seconds and gives the same office every time."""
     import demo
-    started = time.perf_counter()
+    # This process's CPU time: on a busy machine (xdist workers, other jobs) wall time measures
+    # the neighbours, not the build.
+    started = time.process_time()
     stats = demo.build_demo_office(db.session, cases=300, today=DEMO_TODAY)
     db.session.commit()
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     assert elapsed < 15, elapsed
     assert stats["cases"] == db.session.scalar(select(func.count()).select_from(Case))
     mine = db.session.execute(select(Case.number, Case.status, Case.summary).order_by(Case.number)).all()
