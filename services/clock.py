@@ -1,4 +1,5 @@
 """Office time: dates are Asia/Shanghai office dates, timestamps are stored in UTC."""
+from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,17 @@ def today():
 def freeze_today(value):
     global _frozen_today
     _frozen_today = value
+
+
+@contextmanager
+def office_day(value):
+    """Run a block as if the office date were `value` (the demo office replays its history)."""
+    saved = _frozen_today
+    freeze_today(value)
+    try:
+        yield value
+    finally:
+        freeze_today(saved)
 
 
 def local(dt):

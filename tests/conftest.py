@@ -46,8 +46,8 @@ def _build(app, with_demo):
         from services import deadlines
         deadlines.seed_holidays(db.session, range(2024, 2027))
         if with_demo:
-            from services import demo
-            demo.build_demo_office(db.session, cases=300, today=DEMO_TODAY)
+            from demo import build_demo_office
+            build_demo_office(db.session, cases=300, today=DEMO_TODAY)
         db.session.commit()
         db.engine.dispose()
 

@@ -11,7 +11,7 @@ def register_cli(app):
     @click.option("--cases", default=300, show_default=True, help="生成的信访事项件数。")
     def seed_demo(if_empty, cases):
         """生成示范信访办的演示数据。"""
-        from services import demo
+        import demo
 
         if if_empty and db.session.execute(select(func.count()).select_from(User)).scalar():
             click.echo("数据库已有数据，跳过演示数据。")
