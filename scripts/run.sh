@@ -19,6 +19,7 @@ cat <<MSG
   handler1   承办人（县住房和城乡建设局）
   handler2   承办人（县人力资源和社会保障局）
   handler3   承办人（县纪委监委）
+  handler4…handler9  承办人（自然资源局、教育局、卫健委、城关镇、河口镇、信访局办信科）
   leader2    领导（县长）   leader3  领导（县信访局局长）
 按 Ctrl+C 停止。
 MSG
