@@ -169,8 +169,8 @@ def test_register_three_visitors_and_summarise_the_day(office):
     workflow.perform(db.session, office["leader"], cases[1], "instruction", text="请住建局一周内核实答复")
     db.session.commit()
     assert cases[1].leader_instruction == "请住建局一周内核实答复"
-    assert db.session.execute(select(CaseEvent).where(
-        CaseEvent.case_id == cases[1].id, CaseEvent.action == "instruction")).scalar() is not None
+    assert db.session.execute(select(CaseEvent.actor_id).where(
+        CaseEvent.case_id == cases[1].id, CaseEvent.action == "instruction")).scalar_one() == office["leader"].id
 
     # The leader of the day sees the summary: who came, what they asked, where it went.
     rows = rs.reception_summary(db.session, office["leader"], entry)
