@@ -11,7 +11,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 
 from models import Case, CaseParty, PackageAssignment, Party, ReceptionSchedule, User, db
-from tests.factories import make_dept as _dept, make_user as _user
+from tests.factories import leaders_office
 
 
 # ---- on the demo office --------------------------------------------------------------------
@@ -85,22 +85,12 @@ def _case(dept, party, n, place="城关镇"):
 
 @pytest.fixture
 def office(app):
-    root = _dept("示范县人民政府")
-    xfj = _dept("示范县信访局", root, "office")
-    zj = _dept("县住房和城乡建设局", root)
-    rs = _dept("县人力资源和社会保障局", root)
-    o = {"zj": zj, "rs": rs}
-    o["clerk"] = _user("clerk", "王登记", "clerk", xfj)
-    o["leader2"] = _user("leader2", "赵县长", "leader", root, 1, "县长", "全面工作")
-    o["leader"] = _user("leader", "李建国", "leader", root, 2, "副县长", "城乡建设、信访")
-    o["leader3"] = _user("leader3", "孙局长", "leader", xfj, 3, "信访局局长", "信访工作")
-    o["handler1"] = _user("handler1", "周承办", "handler", zj)
-    o["handler2"] = _user("handler2", "吴承办", "handler", rs)
+    o = leaders_office()
     o["zhang"], o["li"] = Party(name="张三"), Party(name="李四")
     db.session.add_all([o["zhang"], o["li"]])
     db.session.flush()
-    o["c_zj"] = _case(zj, o["zhang"], 1)
-    o["c_rs"] = _case(rs, o["li"], 2)
+    o["c_zj"] = _case(o["zj"], o["zhang"], 1)
+    o["c_rs"] = _case(o["rs"], o["li"], 2)
     db.session.commit()
     return o
 
