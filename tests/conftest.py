@@ -170,7 +170,12 @@ class _Shared:
 def _shared(_templates, tmp_path_factory, _worker):
     root = tmp_path_factory.mktemp("db")
     shared = {}
-    yield lambda which: shared.setdefault(which, _Shared(_templates, which, root, _worker))
+
+    def get(which):
+        if which not in shared:
+            shared[which] = _Shared(_templates, which, root, _worker)
+        return shared[which]
+    yield get
     for s in shared.values():
         s.drop()
 
