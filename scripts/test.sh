@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Set everything up and run the whole test suite: on SQLite, then on a throwaway PostgreSQL
-# cluster, with the browser tests in Debian's chromium. Extra args go to pytest.
+# cluster, with the browser tests in Debian's chromium. Both passes run on every core
+# (pytest-xdist; XF_WORKERS=1 for one process). Extra args go to pytest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,13 +23,19 @@ fi
 bash scripts/setup.sh requirements-dev.txt
 export CHROMIUM_PATH=${CHROMIUM_PATH:-$(command -v chromium || true)}
 
+WORKERS=${XF_WORKERS:-auto}
+pytest_args=(-q -p no:cacheprovider)
+[ "$WORKERS" = 1 ] || pytest_args+=(-n "$WORKERS")
+
 status=0
 echo "== 测试（SQLite）"
-.venv/bin/python -m pytest -q -p no:cacheprovider "$@" || status=$?
+TIMEFORMAT="== SQLite 用时 %1lR（CPU：用户 %1lU + 系统 %1lS）"
+time .venv/bin/python -m pytest "${pytest_args[@]}" "$@" || status=$?
 
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 if [ -n "$PGBIN" ] && [ -z "${XF_SKIP_PG:-}" ]; then
   echo "== 测试（PostgreSQL）"
+  SECONDS=0
   PGDATA=$(mktemp -d /tmp/xf-pg.XXXXXX)
   PGPORT=${XF_PG_PORT:-54329}
   as_pg=()
@@ -37,8 +44,9 @@ if [ -n "$PGBIN" ] && [ -z "${XF_SKIP_PG:-}" ]; then
   "${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -l "$PGDATA/server.log" -w \
     -o "-p $PGPORT -k $PGDATA -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
   trap '"${as_pg[@]}" "$PGBIN/pg_ctl" -D "$PGDATA" -m immediate stop >/dev/null 2>&1; rm -rf "$PGDATA"' EXIT
-  TEST_DATABASE_URL="postgresql+psycopg://xf@127.0.0.1:$PGPORT/postgres" \
-    .venv/bin/python -m pytest -q -p no:cacheprovider -m "not browser" "$@" || status=$?
+  TIMEFORMAT="== PostgreSQL 用时 %1lR（CPU：用户 %1lU + 系统 %1lS；另有建库 ${SECONDS}s）"
+  export TEST_DATABASE_URL="postgresql+psycopg://xf@127.0.0.1:$PGPORT/postgres"
+  time .venv/bin/python -m pytest "${pytest_args[@]}" -m "not browser" "$@" || status=$?
 elif [ "${CI:-}" = "true" ]; then
   echo "CI 环境缺少 PostgreSQL，无法完成双数据库测试。"; status=1
 fi

@@ -1,22 +1,29 @@
 """Fixtures: a fresh database per test, on SQLite (default) or PostgreSQL (TEST_DATABASE_URL).
 
-The demo office is built once per test session into a template (a SQLite file that is copied,
-or a PostgreSQL template database that is cloned), so tests that need it start in milliseconds.
+Per test session (per pytest-xdist worker) the empty and the demo office are built once into
+template databases, and one Flask app is created for each. Before every test the app's database
+is replaced by a copy of its template (a file copy on SQLite, CREATE DATABASE ... TEMPLATE on
+PostgreSQL), so a test starts in milliseconds and commits for real (tests/test_concurrency.py
+needs several sessions and threads to see each other's commits).
+
+Office time is travelled with time-machine to DEMO_TODAY at noon (Asia/Shanghai) for the whole
+session and keeps ticking; `time_machine.move_to(noon(day))` moves one test to another day.
 """
 import os
 import re
 import shutil
 import uuid
-from datetime import date
+from datetime import date, datetime, time, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 import models.org
 from app import create_app
 from models import db
-from services import clock
 
 # The demo office and all worked examples are built "as of" this office date.
 DEMO_TODAY = date(2026, 11, 20)
@@ -24,6 +31,12 @@ DEMO_PASSWORD = "demo1234"
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 # A cheap hash for test users: the suite logs in well over a thousand times.
 models.org.PASSWORD_METHOD = "pbkdf2:sha256:1000"
+
+
+def noon(day):
+    """Noon in the office (Asia/Shanghai, UTC+8) on `day`, as a UTC instant: travelling to a UTC
+    datetime leaves the process's TZ alone, as the frozen clock did."""
+    return datetime.combine(day, time(4, 0), tzinfo=timezone.utc)
 
 
 def _base_config(uri, tmp_path):
@@ -36,8 +49,19 @@ def _base_config(uri, tmp_path):
     }
 
 
+_admin = []
+
+
 def _pg_admin_engine():
-    return create_engine(make_url(PG_URL).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    """One engine on the cluster's `postgres` database, holding no connection between uses."""
+    if not _admin:
+        _admin.append(create_engine(make_url(PG_URL).set(database="postgres"),
+                                    isolation_level="AUTOCOMMIT", poolclass=NullPool))
+    return _admin[0]
+
+
+def _pg_uri(dbname):
+    return make_url(PG_URL).set(database=dbname).render_as_string(hide_password=False)
 
 
 def _build(app, with_demo):
@@ -49,48 +73,123 @@ def _build(app, with_demo):
             from demo import build_demo_office
             build_demo_office(db.session, cases=300, today=DEMO_TODAY)
         db.session.commit()
+        db.session.remove()
         db.engine.dispose()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _office_clock():
+    """The whole worker session runs on DEMO_TODAY from noon on, ticking (a run takes minutes).
+    Not reset per test: a clock that jumped back would make the login cookies of module-scoped
+    clients (tests/test_access_matrix.py) "signed in the future", hence invalid."""
+    with time_machine.travel(noon(DEMO_TODAY), tick=True):
+        yield
+
+
 @pytest.fixture(scope="session")
-def _templates(tmp_path_factory):
-    """Build the empty and the demo template databases once."""
-    clock.freeze_today(DEMO_TODAY)
+def _worker():
+    """A tag unique to this worker and run, for database names (two runs may share a cluster)."""
+    return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:6]}"
+
+
+@pytest.fixture(scope="session")
+def _templates(tmp_path_factory, _worker):
+    """Build the empty and the demo template databases once per worker; maps name -> SQLite file
+    path or PostgreSQL URI."""
     root = tmp_path_factory.mktemp("db-templates")
     made = {}
     for name, with_demo in (("empty", False), ("demo", True)):
         if PG_URL:
-            dbname = f"xf_tpl_{name}_{uuid.uuid4().hex[:8]}"
+            dbname = f"xf_tpl_{name}_{_worker}"
             with _pg_admin_engine().connect() as conn:
                 conn.execute(text(f'CREATE DATABASE "{dbname}"'))
-            uri = make_url(PG_URL).set(database=dbname).render_as_string(hide_password=False)
+            uri = _pg_uri(dbname)
         else:
             uri = "sqlite:///" + str(root / f"{name}.db")
         app = create_app(_base_config(uri, root))
         _build(app, with_demo)
         made[name] = uri if PG_URL else str(root / f"{name}.db")
     yield made
-    clock.freeze_today(None)
     if PG_URL:
         with _pg_admin_engine().connect() as conn:
-            for name in made.values():
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(name).database}"'))
+            for uri in made.values():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(uri).database}" WITH (FORCE)'))
+
+
+def _copy_template(templates, which, target):
+    """Put a fresh copy of a template at `target` (a SQLite file path or a PostgreSQL db name)."""
+    if PG_URL:
+        tpl = make_url(templates[which]).database
+        with _pg_admin_engine().connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{tpl}" STRATEGY FILE_COPY'))
+        return _pg_uri(target)
+    for suffix in ("-wal", "-shm", "-journal"):
+        if os.path.exists(target + suffix):
+            os.remove(target + suffix)
+    shutil.copyfile(templates[which], target)
+    return "sqlite:///" + target
+
+
+class _Shared:
+    """One app per template for the whole worker session, on a fixed database of its own."""
+
+    def __init__(self, templates, which, root, worker):
+        self.templates, self.which = templates, which
+        self.target = f"xf_t_{which}_{worker}" if PG_URL else str(root / f"{which}.db")
+        self.uri = _copy_template(templates, which, self.target)
+        self.app = create_app(_base_config(self.uri, root))
+        self.config = dict(self.app.config)
+
+    def fresh(self, tmp_path):
+        """Yield the app on a fresh copy of the template, inside a new app context."""
+        with self.app.app_context():
+            db.engine.dispose()
+        _copy_template(self.templates, self.which, self.target)
+        self.app.config["ATTACHMENT_DIR"] = str(tmp_path / "attachments")
+        ctx = self.app.app_context()
+        ctx.push()
+        try:
+            yield self.app
+        finally:
+            db.session.remove()
+            db.engine.dispose()
+            ctx.pop()
+            self.app.config.clear()
+            self.app.config.update(self.config)
+
+    def drop(self):
+        with self.app.app_context():
+            db.engine.dispose()
+        if PG_URL:
+            with _pg_admin_engine().connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{self.target}" WITH (FORCE)'))
+
+
+@pytest.fixture(scope="session")
+def _shared(_templates, tmp_path_factory, _worker):
+    root = tmp_path_factory.mktemp("db")
+    shared = {}
+
+    def get(which):
+        if which not in shared:
+            shared[which] = _Shared(_templates, which, root, _worker)
+        return shared[which]
+    yield get
+    for s in shared.values():
+        s.drop()
 
 
 def _clone(templates, which, tmp_path):
+    """A database of its own (for an app of its own): (uri, PostgreSQL db name or None)."""
     if PG_URL:
         dbname = f"xf_t_{uuid.uuid4().hex[:12]}"
-        tpl = make_url(templates[which]).database
-        with _pg_admin_engine().connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{dbname}" TEMPLATE "{tpl}"'))
-        return make_url(PG_URL).set(database=dbname).render_as_string(hide_password=False), dbname
-    target = tmp_path / f"{which}.db"
-    shutil.copyfile(templates[which], target)
-    return "sqlite:///" + str(target), None
+        return _copy_template(templates, which, dbname), dbname
+    return _copy_template(templates, which, str(tmp_path / f"{which}.db")), None
 
 
 def _make_app(templates, which, tmp_path):
-    clock.freeze_today(DEMO_TODAY)
+    """A separate app on its own copy of a template (for module-scoped worlds)."""
     uri, pg_name = _clone(templates, which, tmp_path)
     app = create_app(_base_config(uri, tmp_path))
     ctx = app.app_context()
@@ -105,15 +204,15 @@ def _make_app(templates, which, tmp_path):
 
 
 @pytest.fixture
-def app(_templates, tmp_path):
+def app(_shared, tmp_path):
     """An app on an empty schema (holidays seeded), inside an app context."""
-    yield from _make_app(_templates, "empty", tmp_path)
+    yield from _shared("empty").fresh(tmp_path)
 
 
 @pytest.fixture
-def demo_app(_templates, tmp_path):
+def demo_app(_shared, tmp_path):
     """An app on a copy of the demo office, inside an app context."""
-    yield from _make_app(_templates, "demo", tmp_path)
+    yield from _shared("demo").fresh(tmp_path)
 
 
 @pytest.fixture

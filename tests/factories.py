@@ -17,3 +17,24 @@ def make_user(username, full_name, role, dept, rank=100, position=None, portfoli
     db.session.add(u)
     db.session.flush()
     return u
+
+
+def leaders_office(portfolios=True):
+    """The county government with its 信访局, 住建局 and 人社局: a clerk, three leaders (县长, 副县长,
+    信访局局长, in rank order) and a handler in each bureau. Keys: root, xfj, zj, rs, clerk, leader2,
+    leader, leader3, handler1, handler2. Committed."""
+    root = make_dept("示范县人民政府")
+    xfj = make_dept("示范县信访局", root, "office")
+    zj = make_dept("县住房和城乡建设局", root)
+    rs = make_dept("县人力资源和社会保障局", root)
+    o = {"root": root, "xfj": xfj, "zj": zj, "rs": rs}
+    o["clerk"] = make_user("clerk", "王登记", "clerk", xfj)
+    for key, name, dept, rank, position, portfolio in (
+            ("leader2", "赵县长", root, 1, "县长", "全面工作"),
+            ("leader", "李建国", root, 2, "副县长", "城乡建设、信访"),
+            ("leader3", "孙局长", xfj, 3, "信访局局长", "信访工作")):
+        o[key] = make_user(key, name, "leader", dept, rank, position, portfolio if portfolios else None)
+    o["handler1"] = make_user("handler1", "周承办", "handler", zj)
+    o["handler2"] = make_user("handler2", "吴承办", "handler", rs)
+    db.session.commit()
+    return o

@@ -12,8 +12,7 @@ from werkzeug.serving import make_server
 
 from app import create_app
 from models import db
-from tests.conftest import DEMO_PASSWORD, DEMO_TODAY, _base_config, _clone
-from services import clock
+from tests.conftest import DEMO_PASSWORD, _base_config, _clone
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or shutil.which("chromium-browser")
@@ -76,7 +75,8 @@ logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request i
 
 @pytest.fixture
 def live_server(_templates, tmp_path):
-    clock.freeze_today(DEMO_TODAY)
+    # The server thread reads the same travelled clock as the test (time-machine patches the
+    # process, not a thread): DEMO_TODAY at noon, from tests/conftest.py's _office_clock.
     uri, _ = _clone(_templates, "demo", tmp_path)
     app = create_app(_base_config(uri, tmp_path))
     with LiveServer(app) as server:

@@ -1,14 +1,14 @@
 """services/archive.py: loan request / approve / deny / return, refusals, overdue, audit, catalogue.
-On the demo office (office today frozen to 2026-11-20)."""
+On the demo office (office time travelled to 2026-11-20)."""
 from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from models import ArchiveLoan, ArchiveRecord, AuditLog, User
-from services import ServiceError, ValidationFailed, clock
+from services import ServiceError, ValidationFailed
 from services import archive as svc
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, noon
 
 
 @pytest.fixture
@@ -126,32 +126,27 @@ def test_return_date_checks(session, users, record):
     assert loan.status == "approved"
 
 
-def test_overdue(session, users, record):
+def test_overdue(session, users, record, time_machine):
     loan = _request(session, users, record, days=5)
     svc.approve_loan(session, users["leader3"], loan)
     later = DEMO_TODAY + timedelta(days=8)
     assert not svc.is_loan_overdue(loan) and svc.is_loan_overdue(loan, later)
     assert svc.loan_state(loan, later) == ("overdue", "逾期3天")
     assert session.scalar(select(func.count(ArchiveLoan.id)).where(svc.overdue_clause(later))) == 1
-    try:
-        clock.freeze_today(later)
-        with pytest.raises(ServiceError, match="该档案已借出"):
-            _request(session, users, record, who="archivist")
-        svc.return_loan(session, users["archivist"], loan)
-        assert "逾期3天归还" in _audit(session, "loan_return")[0].detail
-    finally:
-        clock.freeze_today(DEMO_TODAY)
+    time_machine.move_to(noon(later))
+    with pytest.raises(ServiceError, match="该档案已借出"):
+        _request(session, users, record, who="archivist")
+    svc.return_loan(session, users["archivist"], loan)
+    assert "逾期3天归还" in _audit(session, "loan_return")[0].detail
+    time_machine.move_to(noon(DEMO_TODAY))
     assert not svc.is_loan_overdue(loan, later)
 
 
-def test_pending_request_past_its_due_date_cannot_be_approved(session, users, record):
+def test_pending_request_past_its_due_date_cannot_be_approved(session, users, record, time_machine):
     loan = _request(session, users, record, days=2)
-    try:
-        clock.freeze_today(DEMO_TODAY + timedelta(days=3))
-        with pytest.raises(ServiceError, match="应还日期已过"):
-            svc.approve_loan(session, users["leader3"], loan)
-    finally:
-        clock.freeze_today(DEMO_TODAY)
+    time_machine.move_to(noon(DEMO_TODAY + timedelta(days=3)))
+    with pytest.raises(ServiceError, match="应还日期已过"):
+        svc.approve_loan(session, users["leader3"], loan)
 
 
 def test_pending_for_a_leader(session, users, record):

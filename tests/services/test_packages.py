@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models import Case, CaseEvent, CaseParty, PackageAssignment, PackageProgress, Party, db
 from services import ServiceError, ValidationFailed
 from services import packages as pk
-from tests.factories import make_dept as _dept, make_user as _user
+from tests.factories import leaders_office
 
 
 _seq = count(1)
@@ -31,17 +31,7 @@ def _case(dept, petitioner, place="城关镇", status="handling"):
 
 @pytest.fixture
 def office(app):
-    root = _dept("示范县人民政府")
-    xfj = _dept("示范县信访局", root, "office")
-    zj = _dept("县住房和城乡建设局", root)
-    rs = _dept("县人力资源和社会保障局", root)
-    o = {"root": root, "zj": zj, "rs": rs}
-    o["clerk"] = _user("clerk", "王登记", "clerk", xfj)
-    o["leader2"] = _user("leader2", "赵县长", "leader", root, 1, "县长")
-    o["leader"] = _user("leader", "李建国", "leader", root, 2, "副县长")
-    o["leader3"] = _user("leader3", "孙局长", "leader", xfj, 3, "信访局局长")
-    o["handler1"] = _user("handler1", "周承办", "handler", zj)
-    o["handler2"] = _user("handler2", "吴承办", "handler", rs)
+    o = leaders_office(portfolios=False)
     for name in ("张三", "李四", "王五"):
         p = Party(name=name)
         db.session.add(p)

@@ -11,24 +11,14 @@ from models import Case, CaseEvent, ReceptionEvent, ReceptionSchedule, db
 from services import ServiceError, ValidationFailed
 from services import reception as rs
 from services.registration import PartyInput, RegistrationInput
-from tests.factories import make_dept as _dept, make_user as _user
+from tests.factories import leaders_office
 
 TUE, THU, SAT = 1, 3, 5
 
 
 @pytest.fixture
 def office(app):
-    root = _dept("示范县人民政府")
-    xfj = _dept("示范县信访局", root, "office")
-    zj = _dept("县住房和城乡建设局", root)
-    o = {"root": root, "xfj": xfj, "zj": zj}
-    o["clerk"] = _user("clerk", "王登记", "clerk", xfj)
-    o["leader2"] = _user("leader2", "赵县长", "leader", root, 1, "县长", "全面工作")
-    o["leader"] = _user("leader", "李建国", "leader", root, 2, "副县长", "城乡建设、信访")
-    o["leader3"] = _user("leader3", "孙局长", "leader", xfj, 3, "信访局局长", "信访工作")
-    o["handler1"] = _user("handler1", "周承办", "handler", zj)
-    db.session.commit()
-    return o
+    return leaders_office()
 
 
 def _days(entries):
@@ -169,8 +159,8 @@ def test_register_three_visitors_and_summarise_the_day(office):
     workflow.perform(db.session, office["leader"], cases[1], "instruction", text="请住建局一周内核实答复")
     db.session.commit()
     assert cases[1].leader_instruction == "请住建局一周内核实答复"
-    assert db.session.execute(select(CaseEvent).where(
-        CaseEvent.case_id == cases[1].id, CaseEvent.action == "instruction")).scalar() is not None
+    assert db.session.execute(select(CaseEvent.actor_id).where(
+        CaseEvent.case_id == cases[1].id, CaseEvent.action == "instruction")).scalar_one() == office["leader"].id
 
     # The leader of the day sees the summary: who came, what they asked, where it went.
     rows = rs.reception_summary(db.session, office["leader"], entry)

@@ -7,8 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from models import ArchiveLoan, ArchiveRecord, AuditLog, db
-from services import clock
-from tests.conftest import DEMO_TODAY
+from tests.conftest import DEMO_TODAY, noon
 
 
 @pytest.fixture
@@ -141,23 +140,20 @@ def test_handler_has_no_archive_screen(make_client, record):
     assert _loans(record) == []
 
 
-def test_overdue_loans_are_highlighted(make_client, record):
+def test_overdue_loans_are_highlighted(make_client, record, time_machine):
     assert _ask(make_client("clerk"), record, days=3).status_code == 302
     loan, = _loans(record)
     make_client("leader3").post(f"/admin/loan/approve/?id={loan.id}")
     c = make_client("archivist")
-    try:
-        clock.freeze_today(DEMO_TODAY + timedelta(days=5))
-        loans = c.get("/admin/loan/").get_data(as_text=True)
-        assert '<span class="badge badge-overdue">逾期2天</span>' in loans and "逾期未还（1）" in loans
-        overdue_only = c.get("/admin/loan/?flt0_1=1").get_data(as_text=True)
-        assert record.archive_number in overdue_only
-        archive = c.get(f"/admin/archive/?search={record.archive_number}").get_data(as_text=True)
-        assert '<span class="badge badge-overdue">逾期2天</span>' in archive
-        page = c.get(f"/admin/archive/details/?id={record.id}").get_data(as_text=True)
-        assert 'class="table-danger"' in page
-    finally:
-        clock.freeze_today(DEMO_TODAY)
+    time_machine.move_to(noon(DEMO_TODAY + timedelta(days=5)))
+    loans = c.get("/admin/loan/").get_data(as_text=True)
+    assert '<span class="badge badge-overdue">逾期2天</span>' in loans and "逾期未还（1）" in loans
+    overdue_only = c.get("/admin/loan/?flt0_1=1").get_data(as_text=True)
+    assert record.archive_number in overdue_only
+    archive = c.get(f"/admin/archive/?search={record.archive_number}").get_data(as_text=True)
+    assert '<span class="badge badge-overdue">逾期2天</span>' in archive
+    page = c.get(f"/admin/archive/details/?id={record.id}").get_data(as_text=True)
+    assert 'class="table-danger"' in page
 
 
 def test_loan_list_filters_by_status(make_client, record):
