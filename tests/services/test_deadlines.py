@@ -156,4 +156,6 @@ def test_sql_filters(app):
 
     assert ids(deadlines.overdue_clause()) == {late.id, not_told.id}
     assert ids(deadlines.due_soon_filter(db.session)) == {soon.id}
+    # a replied case's clock has stopped; a recorded notice stops the 受理告知 clock
+    assert not {replied.id, told.id} & ids(deadlines.overdue_clause())
     assert deadlines.running_due(later) == D(2026, 11, 26)
