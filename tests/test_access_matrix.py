@@ -554,9 +554,22 @@ def test_attachment_downloads_follow_the_case(world, role):
         assert all(not access.can_download(db.session, user, db.session.get(Attachment, a)) for a in theirs)
 
 
-def test_generic_doors_dropdowns_ajax_lookup_and_actions_are_scoped(demo_app, make_client, monkeypatch):
+@pytest.fixture
+def own_demo_app(_templates, tmp_path):
+    """An app of its own on a copy of the demo office: the test below adds a view to it, which the
+    app shared by a test worker must never carry into later tests."""
+    yield from _make_app(_templates, "demo", tmp_path)
+
+
+def test_generic_doors_dropdowns_ajax_lookup_and_actions_are_scoped(own_demo_app, monkeypatch):
     """A probe view on Case with an editable relationship, an ajax reference and an action:
     SecureModelView scopes all three for any view, without view code."""
+    demo_app = own_demo_app
+
+    def make_client(username):
+        c = Browserless(demo_app)
+        assert c.login(username).status_code == 302
+        return c
     import json
     from flask_admin.actions import action
     from models import Department
