@@ -36,7 +36,10 @@ PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || tru
 if [ -n "$PGBIN" ] && [ -z "${XF_SKIP_PG:-}" ]; then
   echo "== 测试（PostgreSQL）"
   SECONDS=0
-  PGDATA=$(mktemp -d /tmp/xf-pg.XXXXXX)
+  # The throwaway cluster lives in memory where it can: each test clones a template database,
+  # and on disk that copying was a third of the pass (PostgreSQL pass 2:20 -> 1:25).
+  pg_root=/tmp; [ -d /dev/shm ] && [ -w /dev/shm ] && pg_root=/dev/shm
+  PGDATA=$(mktemp -d "$pg_root/xf-pg.XXXXXX")
   PGPORT=${XF_PG_PORT:-54329}
   as_pg=()
   if [ "$(id -u)" = 0 ]; then chown postgres "$PGDATA"; as_pg=(runuser -u postgres --); fi
