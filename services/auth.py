@@ -62,3 +62,26 @@ def authenticate(session, username, password, ip=None):
     audit.record(session, user, "login", "登录成功", ip=ip)
     session.commit()
     return user
+
+
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+MSG_PASSWORD_LENGTH = "密码长度须为8至128位。"
+MSG_PASSWORD_REQUIRED = "新建用户必须设置密码。"
+MSG_SELF_LOCKOUT = "不能停用自己的账户或取消自己的管理员角色。"
+
+
+def save_user(session, actor, user, new_password, is_created, ip=None):
+    """The admin's create/edit of a user: a new user needs a password, nobody locks themselves out,
+    and every change is audited. Raises ServiceError (the caller rolls back)."""
+    if new_password:
+        if not PASSWORD_MIN <= len(new_password) <= PASSWORD_MAX:
+            raise ServiceError(MSG_PASSWORD_LENGTH)
+        user.set_password(new_password)
+    elif is_created:
+        raise ServiceError(MSG_PASSWORD_REQUIRED)
+    if not is_created and user.id == actor.id and (not user.active or user.role != "admin"):
+        raise ServiceError(MSG_SELF_LOCKOUT)
+    what = "新建" if is_created else "修改"
+    extra = "，重设密码" if new_password and not is_created else ""
+    state = "" if user.active else "（已停用）"
+    audit.record(session, actor, "user_change", f"{what}用户 {user.username}{state}{extra}", ip=ip)

@@ -197,9 +197,28 @@ def test_admin_deactivates_unlocks_and_cannot_lock_out_self(app):
     own = dict(form, username="root1", full_name="root1姓名", role="admin",
                department=str(admin.department_id))
     resp = a.post(f"/admin/user/edit/?id={admin.id}", own)
+    assert "不能停用自己的账户或取消自己的管理员角色。" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(User, admin.id).active is True
     assert {"user_change", "unlock"} <= set(_actions("root1"))
+
+
+def test_a_new_user_needs_a_password_of_8_to_128(app):
+    _user("root1", role="admin")
+    a = Browserless(app)
+    assert a.login("root1", PASSWORD).status_code == 302
+    dept = db.session.execute(select(Department)).scalars().first()
+    form = {"username": "carol", "full_name": "卡罗", "role": "clerk", "department": str(dept.id),
+            "rank_order": "100", "active": "y", "new_password": ""}
+    assert "新建用户必须设置密码。" in a.post("/admin/user/new/", form).get_data(as_text=True)
+    assert "密码长度须为8至128位。" in a.post("/admin/user/new/", dict(form, new_password="short")).get_data(as_text=True)
+    assert db.session.execute(select(User).where(User.username == "carol")).first() is None
+    assert a.post("/admin/user/new/", dict(form, new_password="long-enough-1")).status_code == 302
+    carol = db.session.execute(select(User).where(User.username == "carol")).scalar_one()
+    assert carol.check_password("long-enough-1")
+    details = [r.detail for r in db.session.execute(select(AuditLog).where(
+        AuditLog.action == "user_change")).scalars()]
+    assert details == ["新建用户 carol"]
 
 
 def test_audit_page_shows_actions_in_chinese(make_client):

@@ -5,7 +5,7 @@ from wtforms import PasswordField, SelectField
 from wtforms.validators import Length, Optional, ValidationError
 
 from models import AuditLog, Department, User, db
-from services import audit, auth
+from services import ServiceError, audit, auth
 from services.clock import fmt_dt
 from services.inputs import parse_ids
 from models.enums import DEPT_KINDS, ROLES
@@ -49,20 +49,15 @@ class UserView(SecureModelView):
     form_args = {"role": {"choices": list(ROLES.items()), "label": "角色"}}
     form_extra_fields = {"new_password": PasswordField(
         "新密码（不修改请留空）",
-        validators=[Optional(), Length(min=8, max=128, message="密码长度须为8至128位。")])}
+        validators=[Optional(), Length(min=auth.PASSWORD_MIN, max=auth.PASSWORD_MAX,
+                                       message=auth.MSG_PASSWORD_LENGTH)])}
 
     def on_model_change(self, form, model, is_created):
-        if form.new_password.data:
-            model.set_password(form.new_password.data)
-        elif is_created:
-            raise ValidationError("新建用户必须设置密码。")
-        if not is_created and model.id == current_user.id and (not model.active or model.role != "admin"):
-            raise ValidationError("不能停用自己的账户或取消自己的管理员角色。")
-        what = "新建" if is_created else "修改"
-        extra = "，重设密码" if form.new_password.data else ""
-        state = "" if model.active else "（已停用）"
-        audit.record(db.session, current_user, "user_change",
-                     f"{what}用户 {model.username}{state}{extra}", ip=request.remote_addr)
+        try:
+            auth.save_user(db.session, current_user, model, form.new_password.data, is_created,
+                           ip=request.remote_addr)
+        except ServiceError as exc:
+            raise ValidationError(exc.message) from None  # Flask-Admin shows it and rolls back
 
     @action("unlock", "解除锁定", "确定解除所选用户的登录锁定吗？")
     def action_unlock(self, ids):
