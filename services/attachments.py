@@ -45,6 +45,18 @@ def extension(filename):
     return os.path.splitext(filename or "")[1].lower()
 
 
+def upload_errors(file_storage, kind):
+    """{"file": [...], "kind": [...]} for an upload that cannot be accepted (empty when it can),
+    so a form can show both before anything is stored."""
+    errors = {}
+    msg = check_upload(file_storage)
+    if msg:
+        errors["file"] = [msg]
+    if kind not in ATTACHMENT_KINDS:
+        errors["kind"] = [MSG_KIND]
+    return errors
+
+
 def check_upload(file_storage):
     """A Chinese message when the uploaded file cannot be accepted, else None."""
     if file_storage is None or not getattr(file_storage, "filename", ""):

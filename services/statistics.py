@@ -21,7 +21,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from models import Case, Department, PackageAssignment
 from models.enums import CATEGORIES, IN_PERSON_CHANNELS, PURPOSES
-from services import access, excel, settings
+from services import access, excel, inputs, settings
 from services import packages
 from services.clock import today as office_today
 from services.inputs import InputError, parse_choice, parse_date, parse_int
@@ -169,10 +169,9 @@ def resolve_department(session, user, department_id):
         if choices:
             return choices[0][0]
         raise ValueError("您无权查看统计报表。")
-    try:
-        department_id = int(department_id)
-    except (TypeError, ValueError):
-        raise ValueError("所选单位不存在。") from None
+    department_id = inputs.parse_id(department_id)
+    if department_id is None:
+        raise ValueError("所选单位不存在。")
     if department_id not in allowed:
         raise ValueError("只能统计本人可见范围内的单位。")
     return department_id

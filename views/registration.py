@@ -131,11 +131,8 @@ class RegistrationView(SecureBaseView):
         has_file = upload is not None and upload.filename
         errors = registration.validate(db.session, data)
         if has_file:
-            msg = attachments.check_upload(upload)
-            if msg:
-                errors["letter_file"] = [msg]
-            if form.letter_kind.data not in ATTACHMENT_KINDS:
-                errors["letter_kind"] = [attachments.MSG_KIND]
+            for key, messages in attachments.upload_errors(upload, form.letter_kind.data).items():
+                errors[{"file": "letter_file", "kind": "letter_kind"}[key]] = messages
         if errors:
             db.session.rollback()
             return errors, None

@@ -3,7 +3,7 @@ from sqlalchemy import exists, select
 
 from models import ArchiveRecord, Case, CaseEvent, CaseParty
 from models.enums import RECEIPT_STATUSES, RETENTION_PERIODS, REVIEW_LEVELS
-from services import ServiceError, deadlines, numbering
+from services import ServiceError, archive, deadlines, numbering
 from services.workflow.common import Fields, approval, day, event, iso, office_today, text_input
 
 
@@ -80,7 +80,7 @@ def validate_archive(session, actor, case, data):
     out = {"archive_number": number,
            "retention": f.choice("retention", "保管期限", RETENTION_PERIODS),
            "location": f.text("location", "存放位置", required=True, max_len=100),
-           "page_count": f.int("page_count", "页数", 1, 100000),
+           "page_count": f.int("page_count", "页数", 1, archive.MAX_PAGES),
            "catalogue": f.text("catalogue", "卷内目录", max_len=20000)}
     f.done()
     return out
