@@ -728,3 +728,28 @@ def test_todo_counts_leave_out_assisting_departments(office):
                                                           ("close_decide", "待审批结案", 0)]
     assert workflow.todo_counts(db.session, None) == []
     assert mine.id
+
+
+def test_todo_counts_read_the_waiting_statuses_through_an_index(session):
+    """The 待办 runs on every dashboard load: it must not walk the closed/archived bulk of a large
+    register. The plan reads the case table through an index on status, never a full scan."""
+    from sqlalchemy import event
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
+    clerk = session.execute(select(User).where(User.username == "clerk")).scalar_one()
+    seen = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT COALESCE(SUM"):
+            seen.append((statement, parameters))
+    engine = session.get_bind()
+    event.listen(engine, "before_cursor_execute", grab)
+    try:
+        workflow.todo_counts(session, clerk)
+    finally:
+        event.remove(engine, "before_cursor_execute", grab)
+    assert len(seen) == 1
+    statement, parameters = seen[0]
+    plan = " | ".join(row[-1] for row in session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, parameters))
+    assert plan.startswith("SEARCH case USING") and "INDEX ix_case_status" in plan, plan
