@@ -10,7 +10,7 @@ caller's transaction (the caller commits). A refused move adds nothing to the se
 What each move is — roles, statuses, guards, input, form, what it changes — is its entry in
 services/workflow/spec.py; the functions live by phase in intake, routing, handling, closing.
 """
-from sqlalchemy import and_, case as when, func, select
+from sqlalchemy import and_, case as when, func, or_, select
 
 from models import Case
 from services import ConflictError, ServiceError, access
@@ -112,12 +112,12 @@ def todo_counts(session, user):
     entries = [m for m in spec.MOVES.values() if m.todo and access.may_move(session, user, m.name)]
     if not entries:
         return []
-    counts = []
-    for m in entries:
-        clause = and_(access.move_clause(session, user, m.name), Case.status.in_(m.statuses),
-                      *([m.waiting()] if m.waiting else []))
-        counts.append(func.coalesce(func.sum(when((clause, 1), else_=0)), 0))
-    # Only waiting statuses: the status index keeps this off the closed and archived bulk of the table.
+    clauses = [and_(access.move_clause(session, user, m.name), Case.status.in_(m.statuses),
+                    *([m.waiting(session, user)] if m.waiting else [])) for m in entries]
+    counts = [func.coalesce(func.sum(when((c, 1), else_=0)), 0) for c in clauses]
+    # Only waiting statuses within reach: the status index keeps this off the closed and archived
+    # bulk of the table, and the reach filter is applied once in WHERE, not per count only.
     waiting = sorted({status for m in entries for status in m.statuses})
-    row = session.execute(select(*counts).select_from(Case).where(Case.status.in_(waiting))).one()
+    row = session.execute(select(*counts).select_from(Case).where(
+        Case.status.in_(waiting), access.case_filter(session, user), or_(*clauses))).one()
     return [(m.name, m.todo, int(n)) for m, n in zip(entries, row)]

@@ -19,7 +19,7 @@ def extension_pending(session, actor, case, move):
         raise ServiceError("没有待审批的延期申请")
 
 
-def extension_waiting():
+def extension_waiting(session, user):
     """SQL twin of extension_pending (the 待审批延期 count)."""
     return Case.extension_state == "pending"
 

@@ -1,5 +1,7 @@
 """Routing: 交办, 改派, 退回, 签收, 督办 — guards, validators, appliers."""
-from models import CaseAssist
+from sqlalchemy import exists
+
+from models import Case, CaseAssist, CaseInterest
 from models.enums import SUPERVISE_METHODS
 from services import ServiceError, access, deadlines
 from services.workflow.common import (Fields, assists, check_routing, department, due, event, iso,
@@ -7,6 +9,12 @@ from services.workflow.common import (Fields, assists, check_routing, department
 
 
 # ---- guards ------------------------------------------------------------------------------------
+
+def signable_without_interest(session, user):
+    """SQL twin of no_conflict_of_interest (the 待签收 count): cases the user must not handle
+    (回避) do not wait for them."""
+    return ~exists().where(CaseInterest.case_id == Case.id, CaseInterest.user_id == user.id)
+
 
 def no_conflict_of_interest(session, actor, case, move):
     if not access.may_handle(session, actor, case):

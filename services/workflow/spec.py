@@ -16,8 +16,8 @@ A `Move` says:
   caller's transaction;
 - fields: the form (views/moves.py builds it from these): name, label, kind, choices,
   description, required (shown as " *"), default(session, case) for a one-case form;
-- todo: the 待办 label when the move is something a user waits to do, and `waiting()` (an SQL
-  clause on Case) when more than the status says the case waits for it;
+- todo: the 待办 label when the move is something a user waits to do, and `waiting(session, user)`
+  (an SQL clause on Case) when more than the status says the case waits for this user;
 - submit, case_label, bulk: the form's button text, a label that depends on the case, and whether
   the case list offers it for several cases at once.
 
@@ -143,7 +143,7 @@ _ALL = (
                  _date("due", "办理期限", "留空按法定期限；只能提前，不能晚于法定期限", default=routing.due_shown),
                  _text("note", "交办意见"))),
     Move("sign_for", "签收", {HANDLER}, ("assigned",), responsible_only=True, todo="待签收",
-         guards=(routing.no_conflict_of_interest,),
+         guards=(routing.no_conflict_of_interest,), waiting=routing.signable_without_interest,
          validate=routing.validate_sign_for, apply=routing.apply_sign_for,
          fields=(_NOTE,)),
     Move("return", "退回", {HANDLER}, ("assigned", "handling"), responsible_only=True,
