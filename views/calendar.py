@@ -13,9 +13,10 @@ from views.saving import saving
 
 
 def _recompute(what):
+    """Recompute the open cases' due dates after `what` was saved (and committed) by the caller."""
     with saving() as result:
         n = deadlines.recompute_open_cases(db.session)
-    if result.conflict:
+    if not result.ok:
         flash(f"{what}已保存，但重算期限时有事项正被他人修改，请稍后在“单位设置”中再次保存以重算。", "warning")
         return
     flash(f"{what}已保存，已按新设置重算在办事项期限：{n} 件有变化。", "success")
@@ -77,7 +78,7 @@ class OfficeSettingsView(SecureBaseView):
                 for key, messages in exc.errors.items():
                     getattr(form, key).errors = messages
                 return self.render("moves/settings.html", form=form, editable=True, error="请按提示修改后再保存")
-            db.session.flush()
+            db.session.commit()  # the settings are saved whatever happens to the recompute
             _recompute("单位设置")
             return redirect(url_for(".index"))
         form = OfficeSettingsForm(data={k: settings.get(db.session, k) for k in keys})

@@ -2,7 +2,7 @@ from flask import flash, request
 from flask_admin.actions import action
 from flask_login import current_user
 from wtforms import PasswordField, SelectField
-from wtforms.validators import Length, Optional, ValidationError
+from wtforms.validators import ValidationError
 
 from models import AuditLog, Department, User, db
 from services import ServiceError, audit, auth
@@ -47,10 +47,8 @@ class UserView(SecureModelView):
                     "portfolio", "phone", "active", "new_password")
     form_overrides = {"role": SelectField}
     form_args = {"role": {"choices": list(ROLES.items()), "label": "角色"}}
-    form_extra_fields = {"new_password": PasswordField(
-        "新密码（不修改请留空）",
-        validators=[Optional(), Length(min=auth.PASSWORD_MIN, max=auth.PASSWORD_MAX,
-                                       message=auth.MSG_PASSWORD_LENGTH)])}
+    # The password rules (length, required on create) are services/auth.save_user's.
+    form_extra_fields = {"new_password": PasswordField("新密码（不修改请留空）")}
 
     def on_model_change(self, form, model, is_created):
         try:
