@@ -14,7 +14,9 @@ from sqlalchemy import select
 from models import (Attachment, AuditLog, Case, CaseAssist, CaseParty, ChangeLog, Department, Holiday,
                     Party, User, db)
 from services import access, changes, settings, validation
+from tests import test_migrations
 
+fresh_uri = test_migrations.fresh_uri  # the fixture: a brand-new empty database
 NEW_NAME, NEW_PHONE, NEW_ADDRESS = "改名后的信访人", "13700001111", "示范县新地址88号"
 GOOD_ID = "11010119900307002X"  # a valid check digit (GB 11643)
 
@@ -353,3 +355,42 @@ def test_unknown_types_are_served_as_bytes_to_save(make_client, assisted):
                              .order_by(Attachment.id.desc())).scalars().first()
     assert handler2.get(f"/admin/attachment/{att.id}").headers["Content-Type"] == "application/pdf"
     assert os.path.basename(att.stored_path).endswith(".pdf")
+
+
+# ---- the migration fills the snapshots of existing links ----------------------------------------------
+
+def test_migration_gives_every_existing_link_the_partys_data(fresh_uri, tmp_path):
+    import flask_migrate
+    from datetime import date as _date, datetime as _datetime
+    from sqlalchemy import MetaData, Table
+    from app import create_app
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": fresh_uri,
+                      "ATTACHMENT_DIR": str(tmp_path / "att")})
+    with app.app_context():
+        flask_migrate.upgrade(directory=test_migrations.MIGRATIONS, revision="609358c4d4cc")
+        now = _datetime(2026, 1, 5)
+        with db.engine.begin() as conn:
+            t = {n: Table(n, MetaData(), autoload_with=conn) for n in ("department", "user", "party", "case", "case_party")}
+            conn.execute(t["department"].insert(), {"id": 1, "name": "县信访局", "kind": "office", "sort_order": 0,
+                                                    "active": True})
+            conn.execute(t["party"].insert(), {"id": 1, "kind": "person", "name": "张三", "id_type": "resident",
+                                               "phone": "13912345678", "address": "城关镇1号", "created_at": now})
+            flags = {f: False for f in ("is_collective", "is_repeat", "is_skip_level", "is_joint", "is_anonymous",
+                                        "is_litigation", "is_urgent", "is_extreme", "extension_used")}
+            conn.execute(t["case"].insert(), dict(
+                flags, id=1, number="2026-000001", query_code="ABCD1234", channel="letter", source="own",
+                purpose="request", category="其他", received_on=_date(2026, 1, 5), registered_at=now,
+                summary="s", demands="", incident_place="", people_count=1, status="archived", review_level=0,
+                version=1, created_at=now, updated_at=now))
+            conn.execute(t["case_party"].insert(), {"id": 1, "case_id": 1, "party_id": 1, "role": "petitioner"})
+        flask_migrate.upgrade(directory=test_migrations.MIGRATIONS)
+        link = db.session.get(CaseParty, 1)
+        assert (link.snapshot["name"], link.snapshot["phone"], link.snapshot["address"]) == \
+            ("张三", "13912345678", "城关镇1号")
+        link.party.name = "李四"
+        db.session.commit()
+        db.session.expire_all()
+        assert db.session.get(CaseParty, 1).data.name == "张三"
+        db.session.remove()
+        db.engine.dispose()

@@ -8,6 +8,7 @@ from models import ChangeLog, db
 from models.enums import DAY_MODES
 from services import access, changes, settings
 from services.clock import fmt_dt
+from views.adapters import admin_internals
 from views.base import SecureModelView
 
 MODEL_NAMES = {"party": "信访人", "user": "用户", "department": "单位", "setting": "单位设置",
@@ -29,10 +30,7 @@ def install(session):
 def _screen(model):
     """The admin view showing `model` rows (its column labels and choices name the fields)."""
     admin = current_app.extensions.get("xinfang_admin")
-    for view in getattr(admin, "_views", ()):
-        if getattr(view, "endpoint", None) == model and isinstance(view, SecureModelView):
-            return view
-    return None
+    return admin_internals.view_by_endpoint(admin, model) if admin is not None else None
 
 
 def field_label(row):
