@@ -122,6 +122,8 @@ def create_app(config=None):
     _sqlite_listeners(app)
     from services import access
     access.install_session_listeners(db.session)
+    from views import trace
+    trace.install(db.session)  # case-party snapshots and change rows (services/changes.py)
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "zh_Hans_CN", timezone_selector=lambda: "Asia/Shanghai")

@@ -116,7 +116,8 @@ class Case(db.Model):
         return PURPOSES.get(self.purpose, self.purpose)
 
     def parties_with(self, role):
-        return [cp.party for cp in self.parties if cp.role == role]
+        """The parties of `role` with this case's own data (CaseParty.data)."""
+        return [cp.data for cp in self.parties if cp.role == role]
 
     @property
     def petitioners(self):
@@ -129,6 +130,27 @@ class Case(db.Model):
 Index("ix_case_status_dept", Case.status, Case.department_id)
 
 
+# The party's fields as they were on a case (CaseParty.snapshot); department_id once Party has it.
+SNAPSHOT_FIELDS = ("kind", "name", "sex", "ethnicity", "id_type", "id_number", "phone", "address",
+                   "hukou", "occupation", "department_id")
+
+
+def party_snapshot(party):
+    return {f: getattr(party, f, None) for f in SNAPSHOT_FIELDS if hasattr(party, f)}
+
+
+class PartyData:
+    """A party as shown on one case: its snapshot (or, for a link without one, the live party)."""
+
+    def __init__(self, party_id, values):
+        self.id = party_id
+        for f in SNAPSHOT_FIELDS:
+            setattr(self, f, values.get(f))
+
+    def __str__(self):
+        return self.name or ""
+
+
 class CaseParty(db.Model):
     __tablename__ = "case_party"
     id = db.Column(db.Integer, primary_key=True)
@@ -136,10 +158,18 @@ class CaseParty(db.Model):
     party_id = db.Column(db.Integer, db.ForeignKey("party.id"), nullable=False, index=True)
     role = db.Column(db.String(20), nullable=False)  # petitioner | representative | accused
     note = db.Column(db.String(200))
+    # The party's data on this case (services/snapshots.py keeps it): an edit of the shared Party
+    # reaches open cases only; a finished (closed, archived ...) case keeps what it was filed with.
+    snapshot = db.Column(db.JSON)
 
     case = db.relationship("Case", back_populates="parties")
     party = db.relationship("Party", backref="case_links")
     __table_args__ = (UniqueConstraint("case_id", "party_id", "role", name="uq_case_party_role"),)
+
+    @property
+    def data(self):
+        """The one accessor for showing this party on this case."""
+        return PartyData(self.party_id, self.snapshot if self.snapshot else party_snapshot(self.party))
 
 
 class CaseAssist(db.Model):

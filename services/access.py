@@ -13,10 +13,10 @@ Reach (domain.md):
 An accusation (检举控告类) never reaches a handler or leader of an accused unit, and its
 petitioner's identity is for the 信访办 and the assigned discipline department only.
 """
-from sqlalchemy import and_, event, false, or_, select, true
+from sqlalchemy import String, and_, cast, event, false, or_, select, true
 
 from models import (ArchiveLoan, ArchiveRecord, Attachment, AuditLog, CaseAssist, Case,
-                    CaseEvent, CaseInterest, CaseParty, Department, PackageAssignment,
+                    CaseEvent, CaseInterest, CaseParty, ChangeLog, Department, PackageAssignment,
                     PackageProgress, Party, ReceptionSchedule, User, package_cases)
 from services import inputs
 
@@ -271,6 +271,27 @@ def user_filter(session, user):
     return User.department_id.in_(user_dept_ids(session, user))
 
 
+# ChangeLog.model -> the screen whose readers may read that model's change rows.
+CHANGE_SCREENS = {"party": "party", "user": "user", "department": "department", "setting": "setting",
+                  "holiday": "holiday"}
+
+
+def change_filter(session, user):
+    """Change rows (修改记录) of the records whose screen the user may read; a party's rows only
+    when party_filter lets the user see that party (an accuser's data never leaks through them)."""
+    models = [m for m, screen in CHANGE_SCREENS.items() if may_view(user, screen, R)]
+    if not models:
+        return false()
+    clause = ChangeLog.model.in_([m for m in models if m != "party"])
+    if "party" in models:
+        party = ChangeLog.model == "party"
+        if not is_office_staff(user):
+            party = and_(party, ChangeLog.record_id.in_(
+                select(cast(Party.id, String)).where(party_filter(session, user))))
+        clause = or_(clause, party)
+    return clause
+
+
 def scope_filter(session, user, model):
     """The WHERE clause of the rows of `model` this user may see on any screen, list, dropdown or
     ajax lookup. Unknown models are refused (false) for everyone but admin/clerk."""
@@ -298,6 +319,8 @@ def scope_filter(session, user, model):
         return user_filter(session, user)
     if model is AuditLog:
         return true() if role == ADMIN else AuditLog.user_id == user.id
+    if model is ChangeLog:
+        return change_filter(session, user)
     # Public to staff: the published reception rota, holidays, settings.
     from models import Holiday, ReceptionEvent, Setting
     if model in (ReceptionSchedule, ReceptionEvent, Holiday, Setting):
@@ -339,11 +362,17 @@ def _roles(move):
     return entry.roles if entry is not None else OTHER_RIGHTS.get(move, ())
 
 
+# Rights of OTHER_RIGHTS that act on one case: a handler has them on their responsible cases only.
+RESPONSIBLE_ONLY_RIGHTS = ("attach",)
+
+
 def responsible_only(user, move):
-    """A handler makes these moves only on cases of their own responsible department (assisting
-    departments see, but do not act)."""
+    """A handler makes these moves (and uploads) only on cases of their own responsible department:
+    assisting departments (CaseAssist) see, but do not act."""
+    if _role(user) != HANDLER:
+        return False
     entry = _case_move(move)
-    return _role(user) == HANDLER and entry is not None and entry.responsible_only
+    return entry.responsible_only if entry is not None else move in RESPONSIBLE_ONLY_RIGHTS
 
 
 def may_move(session, user, move, case=None):

@@ -1,7 +1,6 @@
 """Case attachments (来信原件, 答复意见书, 送达回证 ...): files on disk under `root` (the app's
 ATTACHMENT_DIR, passed in by the view), stored under a random name; the original (sanitized,
 Chinese kept) name is the download name."""
-import mimetypes
 import os
 import re
 import secrets
@@ -24,12 +23,38 @@ MSG_VOIDED = "已作废的信访事项不能再上传附件。"
 MSG_ARCHIVED = "已归档的信访事项不能再上传附件。"
 MSG_NOT_ALLOWED = "您无权为该信访事项上传附件。"
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*]')
+_UNSAFE = re.compile(r'[<>:"/\\|?*]')
+OCTET_STREAM = "application/octet-stream"
+# The type a download is served with, by extension; anything else is bytes to save (never shown
+# inline, never sniffed): the type the browser sent at upload is not trusted.
+CONTENT_TYPES = {
+    ".pdf": "application/pdf", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png",
+    ".gif": "image/gif", ".bmp": "image/bmp", ".tif": "image/tiff", ".tiff": "image/tiff",
+    ".webp": "image/webp", ".doc": "application/msword",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xls": "application/vnd.ms-excel",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".txt": "text/plain", ".rtf": "application/rtf", ".zip": "application/zip",
+    ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".wav": "audio/wav", ".mp4": "video/mp4",
+}
+
+
+def _dropped(ch):
+    """Control and invisible format characters (Cc, Cf: the bidirectional overrides and isolates
+    U+202A-U+202E, U+2066-U+2069, the marks U+200E/F, zero-width characters): a name like
+    "report\u202Efdp.exe" must not read as something it is not."""
+    return unicodedata.category(ch) in ("Cc", "Cf")
+
+
+def content_type(filename):
+    return CONTENT_TYPES.get(extension(filename), OCTET_STREAM)
 
 
 def clean_filename(raw, default="附件"):
-    """A safe display/download name: no directories or control characters; Chinese is kept."""
+    """A safe display/download name: no directories, control or direction-changing characters;
+    Chinese is kept."""
     name = unicodedata.normalize("NFC", raw or "")
+    name = "".join(ch for ch in name if not _dropped(ch))
     name = re.split(r"[/\\]", name)[-1]
     name = _UNSAFE.sub("_", name)
     name = re.sub(r"\s+", " ", name).strip(" .")
@@ -103,9 +128,7 @@ def save(session, actor, case, file_storage, kind="other", *, root, check=True, 
     if size == 0:
         os.remove(path)
         raise ServiceError(MSG_EMPTY, field="file")
-    content_type = (mimetypes.guess_type(filename)[0] or file_storage.mimetype
-                    or "application/octet-stream")
-    att = Attachment(case=case, kind=kind, filename=filename, content_type=content_type[:100],
+    att = Attachment(case=case, kind=kind, filename=filename, content_type=content_type(filename),
                      size=size, stored_path=stored, uploaded_by_id=getattr(actor, "id", None))
     session.add(att)
     session.add(CaseEvent(case=case, actor_id=getattr(actor, "id", None), action="attach",

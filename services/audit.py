@@ -1,5 +1,6 @@
 """Non-case audit trail: logins, failed logins, lockouts, logouts, exports, user changes."""
 from models import AuditLog
+from services import access
 
 ACTIONS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "锁定期间登录", "lockout": "账户锁定",
@@ -7,6 +8,7 @@ ACTIONS = {
     "import": "导入", "reception_generate": "生成接待排班", "reception_publish": "公示接待安排",
     "archive_view": "查阅档案", "archive_edit": "修改档案信息", "loan_request": "申请借阅",
     "loan_approve": "批准借阅", "loan_deny": "不批准借阅", "loan_return": "登记归还",
+    "download": "下载附件", "accusation_view": "查阅检举控告件",
 }
 
 
@@ -19,6 +21,20 @@ def record(session, user, action, detail="", row_count=None, ip=None, username=N
     )
     session.add(entry)
     return entry
+
+
+def download(session, user, attachment, ip=None):
+    """Every download of an attachment: who, which case, which file. The caller commits."""
+    return record(session, user, "download", ip=ip,
+                  detail=f"信访事项 {attachment.case.number}：{attachment.filename}（附件#{attachment.id}）")
+
+
+def case_opened(session, user, case, ip=None):
+    """An accusation's page opened by someone outside the 信访办 (not admin/clerk) is recorded;
+    returns the row or None. The caller commits."""
+    if case.purpose != "accusation" or access.is_office_staff(user):
+        return None
+    return record(session, user, "accusation_view", detail=f"信访事项 {case.number}", ip=ip)
 
 
 def describe_filters(filters):

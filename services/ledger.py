@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 from sqlalchemy import select
 
-from models import Case, CaseParty, Department, Party
+from models import Case, CaseParty, Department
 from models.enums import CHANNELS, PURPOSES, SATISFACTION, SOURCES, STATUSES, label
 from services import access, excel, settings
 from services.clock import OFFICE_TZ
@@ -60,11 +60,11 @@ def iter_ledger_rows(session, user, query, stats):
 def _emit(session, user, batch, depts, stats):
     ids = [r.id for r in batch]
     petitioners = {}
-    for case_id, party in session.execute(
-            select(CaseParty.case_id, Party).join(Party, Party.id == CaseParty.party_id)
+    for link in session.execute(
+            select(CaseParty)
             .where(CaseParty.case_id.in_(ids), CaseParty.role == "petitioner")
-            .order_by(CaseParty.id)):
-        petitioners.setdefault(case_id, []).append(party)
+            .order_by(CaseParty.id)).scalars():
+        petitioners.setdefault(link.case_id, []).append(link.data)  # the case's own data
     for r in batch:
         shell = SimpleNamespace(id=r.id, purpose=r.purpose, department_id=r.department_id,
                                 department=depts.get(r.department_id))

@@ -457,18 +457,18 @@ def write_report_sheet(target, rep, *, filled_by, filled_on=None):
 
 def _petitioner_names(session, user, cases):
     """Masked petitioner names per case id (access.party_view, list mode)."""
-    from models import CaseParty, Party
+    from models import CaseParty
     ids = [c.id for c in cases]
     by_id = {c.id: c for c in cases}
     out = {}
     if not ids:
         return out
-    rows = session.execute(select(CaseParty.case_id, Party).join(Party, Party.id == CaseParty.party_id)
-                           .where(CaseParty.case_id.in_(ids), CaseParty.role == "petitioner")
-                           .order_by(CaseParty.id))
-    for case_id, party in rows:
-        shown = access.party_view(session, user, by_id[case_id], party, in_list=True)
-        out.setdefault(case_id, []).append(shown["name"])
+    links = session.execute(select(CaseParty)
+                            .where(CaseParty.case_id.in_(ids), CaseParty.role == "petitioner")
+                            .order_by(CaseParty.id)).scalars()
+    for link in links:  # the case's own data (CaseParty.data)
+        shown = access.party_view(session, user, by_id[link.case_id], link.data, in_list=True)
+        out.setdefault(link.case_id, []).append(shown["name"])
     return {k: "、".join(v) for k, v in out.items()}
 
 

@@ -90,6 +90,7 @@ MATRIX = {
     **doors("department", read=OFFICE, create=ADMIN, edit=ADMIN),
     **doors("user", read=ADMIN, create=ADMIN, edit=ADMIN, actions=ADMIN),
     **doors("audit", read=ADMIN),
+    **doors("change_log", read=ADMIN),  # 修改记录 (views/trace.py)
     **doors("holiday", read=OFFICE, create=ADMIN, edit=ADMIN, delete=ADMIN, actions=ADMIN),
     **doors("reception", read=STAFF, create=CLERK, edit=CLERK),
     "reception.swap_view": E(CLERK, args=_reception_with_cases),

@@ -12,6 +12,7 @@ def register_views(admin):
     from views.reports import register as reports
     from views.org import register as org
     from views.calendar import register as calendar
+    from views.trace import register as trace
 
-    for register in (cases, registration, moves, parties, reception, packages, archive, reports, org, calendar):
+    for register in (cases, registration, moves, parties, reception, packages, archive, reports, org, calendar, trace):
         register(admin)

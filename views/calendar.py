@@ -10,6 +10,7 @@ from models.enums import DAY_MODES, HOLIDAY_KINDS
 from services import ValidationFailed, access, deadlines, settings
 from views.base import SecureBaseView, SecureModelView
 from views.saving import saving
+from views.trace import ChangeRowsMixin, change_rows
 
 
 def _recompute(what):
@@ -22,8 +23,11 @@ def _recompute(what):
     flash(f"{what}已保存，已按新设置重算在办事项期限：{n} 件有变化。", "success")
 
 
-class HolidayView(SecureModelView):
+class HolidayView(ChangeRowsMixin, SecureModelView):
     screen = "holiday"
+    change_model = "holiday"
+    list_changes = True
+    list_template = "trace/list.html"
     column_list = ("day", "kind", "name")
     column_labels = {"day": "日期", "kind": "类型", "name": "名称"}
     column_choices = {"kind": list(HOLIDAY_KINDS.items())}
@@ -70,19 +74,21 @@ class OfficeSettingsView(SecureBaseView):
         if request.method == "POST":
             if not editable:
                 return self.render("moves/settings.html", form=OfficeSettingsForm(request.form),
-                                   editable=False, error="您无权修改单位设置"), 403
+                                   editable=False, error="您无权修改单位设置", change_rows=[]), 403
             form = OfficeSettingsForm(request.form)
             try:
                 settings.save(db.session, {key: getattr(form, key).data for key in keys})
             except ValidationFailed as exc:
                 for key, messages in exc.errors.items():
                     getattr(form, key).errors = messages
-                return self.render("moves/settings.html", form=form, editable=True, error="请按提示修改后再保存")
+                return self.render("moves/settings.html", form=form, editable=True, error="请按提示修改后再保存",
+                                   change_rows=change_rows("setting"))
             db.session.commit()  # the settings are saved whatever happens to the recompute
             _recompute("单位设置")
             return redirect(url_for(".index"))
         form = OfficeSettingsForm(data={k: settings.get(db.session, k) for k in keys})
-        return self.render("moves/settings.html", form=form, editable=editable, error=None)
+        return self.render("moves/settings.html", form=form, editable=editable, error=None,
+                           change_rows=change_rows("setting"))
 
 
 def register(admin):

@@ -8,7 +8,7 @@ from sqlalchemy import not_, select
 
 from models import Case, Department, db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
-from services import access, deadlines
+from services import access, audit, deadlines
 from views.base import SecureModelView
 from views.exports import LedgerExportMixin
 from views.pages import case_page
@@ -179,6 +179,8 @@ class CaseView(LedgerExportMixin, SecureModelView):
         case = self.get_one(request.args.get("id"))
         if case is None:
             abort(404)
+        if audit.case_opened(db.session, current_user, case, ip=request.remote_addr) is not None:
+            db.session.commit()
         page = case_page.build(db.session, current_user, case)
         return self.render(self.details_template, case=case, page=page,
                            return_url=self.get_url(".index_view"))

@@ -11,10 +11,12 @@ from services.inputs import parse_ids
 from models.enums import DEPT_KINDS, ROLES
 from views.base import SecureModelView
 from views.saving import saving
+from views.trace import ChangeRowsMixin
 
 
-class DepartmentView(SecureModelView):
+class DepartmentView(ChangeRowsMixin, SecureModelView):
     screen = "department"
+    change_model = "department"
     can_delete = False
     column_list = ("name", "kind", "parent", "sort_order", "phone", "active")
     column_labels = {"name": "名称", "code": "代码", "kind": "类型", "parent": "上级单位",
@@ -25,9 +27,10 @@ class DepartmentView(SecureModelView):
     form_args = {"kind": {"choices": list(DEPT_KINDS.items()), "label": "类型"}}
 
 
-class UserView(SecureModelView):
+class UserView(ChangeRowsMixin, SecureModelView):
     """Users: admin only (VIEW_RIGHTS["user"]). The password hash is never shown or exported."""
     screen = "user"
+    change_model = "user"
     can_delete = False  # deactivate instead: history keeps the user
     column_list = ("username", "full_name", "role", "department", "position", "rank_order", "active",
                    "locked_until")

@@ -8,7 +8,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, Stri
 from models import Case, db
 from models.enums import (ATTACHMENT_KINDS, CATEGORIES, CHANNELS, ID_TYPES, PARTY_KINDS, PURPOSES,
                           SEXES, SOURCES)
-from services import access, attachments, clock, inputs, registration
+from services import access, attachments, audit, clock, inputs, registration
 from views.base import SecureBaseView
 from views.saving import PAGE, saving
 
@@ -185,7 +185,12 @@ class AttachmentView(SecureBaseView):
         if found is None:
             abort(404)
         att, path = found
-        return send_file(path, mimetype=att.content_type, as_attachment=True, download_name=att.filename)
+        audit.download(db.session, current_user, att, ip=request.remote_addr)
+        db.session.commit()
+        resp = send_file(path, mimetype=attachments.content_type(att.filename), as_attachment=True,
+                         download_name=att.filename)
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        return resp
 
     @expose("/upload/<int:case_id>", methods=("POST",))
     def upload(self, case_id):

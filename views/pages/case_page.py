@@ -47,7 +47,7 @@ def build(session, user, case):
     cal = deadlines.load_calendar(session)
     parties = []
     for link in case.parties:
-        shown = access.party_view(session, user, case, link.party)
+        shown = access.party_view(session, user, case, link.data)
         shown["role"] = PARTY_ROLES.get(link.role, link.role)
         parties.append(shown)
     earlier = disclosure.related_earlier_cases(session, user, case)
