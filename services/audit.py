@@ -7,6 +7,7 @@ ACTIONS = {
     "import": "导入", "reception_generate": "生成接待排班", "reception_publish": "公示接待安排",
     "archive_view": "查阅档案", "archive_edit": "修改档案信息", "loan_request": "申请借阅",
     "loan_approve": "批准借阅", "loan_deny": "不批准借阅", "loan_return": "登记归还",
+    "accused_link": "关联被反映单位",
 }
 
 
