@@ -10,8 +10,10 @@ Reach (domain.md):
   their department and below; a leader of the 信访局 itself (department kind "office") oversees
   every case of the office;
 - archivist: closed and archived cases only, read-only.
-An accusation (检举控告类) never reaches a handler or leader of an accused unit, and its
-petitioner's identity is for the 信访办 and the assigned discipline department only.
+An accusation (检举控告类) never reaches a handler or leader of an accused unit, of a unit below
+it, or of a unit above it but the top of the tree (banned_dept_ids); the accused unit is the
+Party.department_id link, never its spelling. Its petitioner's identity is for the 信访办 and the
+assigned discipline department only.
 """
 from sqlalchemy import and_, event, false, or_, select, true
 

@@ -140,7 +140,7 @@ def _read(data, err):
 def _read_accused(session, p, prefix, err):
     """The accused row's department link: the one picked, else the department its name names
     (name, code or configured short name), so a unit typed as "县住建局" or left as 个人 is still
-    linked. A unit picked with no name typed takes the department's name."""
+    linked. A department picked with no name typed is the unit itself (its name, kind 单位)."""
     from services import departments
 
     if isinstance(p.department_id, Department):
@@ -157,8 +157,8 @@ def _read_accused(session, p, prefix, err):
         dept = departments.resolve(session, p.name)
         if dept is not None:
             p.kind = "unit"
-    if dept is not None and not _clean(p.name) and p.kind == "unit":
-        p.name = dept.name
+    if dept is not None and not _clean(p.name):  # a department picked, no name typed: the unit itself
+        p.name, p.kind = dept.name, "unit"
     p.department_id = dept
 
 

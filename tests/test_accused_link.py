@@ -504,3 +504,18 @@ def test_demo_accusation_against_an_abbreviation_is_linked(demo_app):
     assert rows and all(p.department_id is not None for p in rows)
     assert any(p.name == "住建局" and p.department_id == _dept(ZJ).id for p in rows)
     assert _dept(ZJ).aliases == "住建局 县住建局 住房和城乡建设局"
+
+
+def test_party_screen_links_an_accused_party_to_a_department(make_client):
+    case = _handling_case_of(ZJ)
+    party = _unlinked(case, "县住建局城建股", "unit")
+    db.session.commit()
+    clerk = make_client("clerk")
+    page = _text(clerk.get(f"/admin/party/edit/?id={party.id}"))
+    assert 'name="department"' in page and "本县单位（被反映单位/被反映人所在单位）" in page
+    resp = clerk.post(f"/admin/party/edit/?id={party.id}", data={
+        "name": party.name, "sex": "", "ethnicity": "", "phone": "", "address": "", "hukou": "",
+        "occupation": "", "department": _dept(ZJ).id})
+    assert resp.status_code == 302, _text(resp)[:2000]
+    db.session.expire_all()
+    assert db.session.get(Party, party.id).department_id == _dept(ZJ).id
