@@ -18,6 +18,7 @@ from models import AuditLog, Case, CaseAssist, CaseParty, Department, Party, Use
 from services import access, departments, importing, registration, workflow
 from services.inputs import TEXT_MAX
 from services.registration import PartyInput
+from tests.services.test_importing import _file as _xlsx
 from tests.views.test_registration_view import base_form
 
 ZJ, CG, JW, GOV, RS = "县住房和城乡建设局", "县城市管理综合执法大队", "县纪委监委", "示范县人民政府", "县人力资源和社会保障局"
@@ -303,18 +304,6 @@ def _row(original, **kw):
     }
     values.update(kw)
     return [values[h] for h in importing.HEADERS]
-
-
-def _xlsx(rows):
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.append(importing.HEADERS)
-    for r in rows:
-        ws.append(r)
-    buf = io.BytesIO()
-    wb.save(buf)
-    buf.seek(0)
-    return buf
 
 
 def test_import_refuses_an_accusation_routed_to_the_accused_unit(demo_app):
