@@ -90,7 +90,8 @@ def picker_choices(session):
 
 
 def check_aliases(session, dept):
-    """The message refusing `dept`'s aliases (too long, or naming another department), or ''."""
+    """The message refusing `dept`'s aliases (too long, or naming another department) or its name
+    (another department's short name), or ''."""
     text = dept.aliases or ""
     if len(text) > ALIASES_MAX:
         return f"简称不能超过{ALIASES_MAX}字"
@@ -100,6 +101,9 @@ def check_aliases(session, dept):
         for other in others:
             if key in _keys(other) or key.casefold() in _keys(other):
                 return f"简称“{alias}”已是“{other.name}”的名称、代码或简称，同一简称只能属于一个单位"
+    taken = next((o for o in others if clean(dept.name) in _keys(o)), None)
+    if taken is not None:
+        return f"名称“{dept.name}”已是“{taken.name}”的简称，请先修改该单位的简称"
     return ""
 
 

@@ -508,3 +508,10 @@ def test_party_screen_links_an_accused_party_to_a_department(make_client):
     assert resp.status_code == 302, _text(resp)[:2000]
     db.session.expire_all()
     assert db.session.get(Party, party.id).department_id == _dept(ZJ).id
+
+
+def test_a_department_name_may_not_be_another_departments_short_name(demo_app):
+    rs = _dept(RS)
+    rs.name = "住建局"
+    db.session.flush()
+    assert departments.check_aliases(db.session, rs) == "名称“住建局”已是“县住房和城乡建设局”的简称，请先修改该单位的简称"
