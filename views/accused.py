@@ -20,31 +20,28 @@ class UnlinkedAccusedView(SecureBaseView):
                            choices=departments.picker_choices(db.session),
                            may_edit=access.may_view(current_user, self.screen, access.E))
 
-    def _check_edit(self):
+    def _change(self, work):
+        """Run `work()` (a service call returning the flash message) for a user with the edit
+        right, commit, and go back to the list."""
         if not access.may_view(current_user, self.screen, access.E):
             return self.inaccessible_callback("edit")
-        return None
+        with saving(flash_errors=True) as result:
+            message = work()
+        if result.ok:
+            flash(message, "success")
+        return redirect(url_for(".index"))
 
     @expose("/link/", methods=("POST",))
     def link(self):
-        refused = self._check_edit()
-        if refused is not None:
-            return refused
-        with saving(flash_errors=True) as result:
+        def work():
             party = departments.link_party(db.session, current_user, request.form.get("party_id"),
                                            request.form.get("department_id"), ip=request.remote_addr)
-        if result.ok:
-            flash(f"已将“{party.name}”关联到“{party.department.name}”。", "success")
-        return redirect(url_for(".index"))
+            return f"已将“{party.name}”关联到“{party.department.name}”。"
+        return self._change(work)
 
     @expose("/relink/", methods=("POST",))
     def relink(self):
-        refused = self._check_edit()
-        if refused is not None:
-            return refused
-        with saving(flash_errors=True) as result:
+        def work():
             n = departments.relink(db.session, current_user, ip=request.remote_addr)
-        if result.ok:
-            flash(f"已按单位名称和简称关联 {n} 个被反映单位。" if n else "没有可以按名称或简称关联的被反映单位。",
-                  "success")
-        return redirect(url_for(".index"))
+            return f"已按单位名称和简称关联 {n} 个被反映单位。" if n else "没有可以按名称或简称关联的被反映单位。"
+        return self._change(work)
