@@ -16,11 +16,11 @@ from werkzeug.security import generate_password_hash
 
 import models.org as org_models
 from demo.data import (ACCUSATIONS, AREA_CODES, CATALOGUE, CATEGORY_DEPTS, CATEGORY_WEIGHTS, COMPANIES,
-                       DECLINE_REASONS, DEMO_PASSWORD, DEPARTMENTS, ESTATES, ETHNICITIES,
+                       DECLINE_REASONS, DEMO_PASSWORD, DEPARTMENT_ALIASES, DEPARTMENTS, ESTATES, ETHNICITIES,
                        EXTENSION_REASONS, FOLLOW_UP_NOTES, FORWARD_TARGETS, GIVEN_F, GIVEN_M,
                        HOSPITALS, INSTRUCTIONS, MORE_HANDLERS, OCCUPATIONS, PROJECTS,
                        RECEIPT_REFUSED_NOTE, ROADS, SCHOOLS, STATUS_MIX, STORIES, SUGGESTIONS,
-                       SUPERVISE_NOTES, SURNAMES, TOWNS, USERS, VOID_REASON)
+                       SUPERVISE_NOTES, SURNAMES, TOWNS, UNIT_ACCUSATION, USERS, VOID_REASON)
 from models import (CaseEvent, Department, Holiday, PackageAssignment, PackageProgress, Party,
                     ReceptionEvent, ReceptionSchedule, Setting, User)
 from services import clock, deadlines, settings, workflow
@@ -190,7 +190,7 @@ class Builder:
             holidays_added = deadlines.seed_holidays(s, range(self.today.year - 1, self.today.year + 2))
         self.depts = {}
         for i, (name, kind, parent, code) in enumerate(DEPARTMENTS):
-            dept = Department(name=name, kind=kind, code=code, sort_order=i,
+            dept = Department(name=name, kind=kind, code=code, sort_order=i, aliases=DEPARTMENT_ALIASES.get(name, ""),
                               parent=self.depts.get(parent), phone=f"0394-52{self.rng.randint(10000, 99999)}")
             s.add(dept)
             self.depts[name] = dept
@@ -411,6 +411,13 @@ class Builder:
             plan.accused = [PartyInput(name=plan.slots["accused"], sex=rng.choice("MF"),
                                        occupation=f"{plan.slots['place']}干部",
                                        address=f"示范县{plan.slots['place']}")]
+            town = self.depts.get(f"{plan.slots['town']}人民政府")
+            if "人民政府工作人员" in plan.story[0] and town is not None:
+                plan.accused[0].department_id = town  # a person accused, tied to their department
+            if i == 1:  # (no draw: the rest of the office stays as it was)
+                unit, plan.story = UNIT_ACCUSATION
+                plan.raw_story = plan.story
+                plan.accused.insert(0, PartyInput(name=unit, kind="unit"))
 
         # Suggestions the office answers itself.
         for _ in range(max(1, round(10 * total / 300))):

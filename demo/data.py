@@ -258,6 +258,28 @@ DEPARTMENTS = [
     ("城关镇人民政府", "unit", "示范县人民政府", "CGZ"),
     ("河口镇人民政府", "unit", "示范县人民政府", "HKZ"),
 ]
+# The short names clerks write (Department.aliases): an accused unit typed so is still linked.
+DEPARTMENT_ALIASES = {
+    "示范县人民政府": "县政府 县人民政府",
+    "县信访局": "信访局",
+    "县纪委监委": "纪委 县纪委 纪委监委 县监委",
+    "县住房和城乡建设局": "住建局 县住建局 住房和城乡建设局",
+    "县城市管理综合执法大队": "城管执法大队 城管大队 县城管局 城管局",
+    "县人力资源和社会保障局": "人社局 县人社局 人力资源和社会保障局",
+    "县劳动保障监察大队": "劳动监察大队 劳动保障监察大队",
+    "县自然资源局": "自然资源局 国土局",
+    "县教育局": "教育局 教体局",
+    "县卫生健康委员会": "卫健委 县卫健委 卫生健康委",
+    "城关镇人民政府": "城关镇政府 城关镇",
+    "河口镇人民政府": "河口镇政府 河口镇",
+}
+# One accusation against a unit, its name typed as a clerk would (an alias): registration links it.
+UNIT_ACCUSATION = (
+    "住建局",
+    ("信访人实名反映住建局在{estate}项目竣工验收中，个别工作人员收受开发商财物后对配套设施未建成的问题放行验收。",
+     "要求调查处理，依法追究相关人员责任。",
+     "县纪委监委已对反映问题立案调查，相关工作人员收受财物属实，已依纪依法处理；县住房和城乡建设局已撤销该项目竣工验收备案，责令开发商限期建成配套设施。"),
+)
 USERS = [
     # username, full name, role, department, position, rank, portfolio
     ("admin", "系统管理员", "admin", "县信访局", "系统管理员", 100, None),

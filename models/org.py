@@ -20,6 +20,9 @@ class Department(db.Model):
     sort_order = db.Column(db.Integer, nullable=False, default=0)
     phone = db.Column(db.String(30))
     active = db.Column(db.Boolean, nullable=False, default=True)
+    # Short names a clerk may type for this department (住建局 县住建局 …), separated by spaces,
+    # 、 or commas; read by services/departments.py.
+    aliases = db.Column(db.String(300), nullable=False, default="", server_default="")
 
     parent = db.relationship("Department", remote_side=[id], backref="children")
 

@@ -17,7 +17,12 @@ class Party(db.Model):
     address = db.Column(db.String(200))
     hukou = db.Column(db.String(200))  # 户籍地
     occupation = db.Column(db.String(100))  # 职业/工作单位
+    # An accused unit that is one of the office's departments, or the department of an accused
+    # person: access rules follow this link and the department tree, never the spelling of `name`.
+    department_id = db.Column(db.Integer, db.ForeignKey("department.id"), index=True)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+
+    department = db.relationship("Department")
 
     def __str__(self):
         return self.name

@@ -10,8 +10,10 @@ Reach (domain.md):
   their department and below; a leader of the 信访局 itself (department kind "office") oversees
   every case of the office;
 - archivist: closed and archived cases only, read-only.
-An accusation (检举控告类) never reaches a handler or leader of an accused unit, and its
-petitioner's identity is for the 信访办 and the assigned discipline department only.
+An accusation (检举控告类) never reaches a handler or leader of an accused unit, of a unit below
+it, or of a unit above it but the top of the tree (banned_dept_ids); the accused unit is the
+Party.department_id link, never its spelling. Its petitioner's identity is for the 信访办 and the
+assigned discipline department only.
 """
 from sqlalchemy import String, and_, cast, event, false, or_, select, true
 
@@ -121,34 +123,63 @@ def discipline_dept_ids(session, user):
     return {d for d in user_dept_ids(session, user) if kinds.get(d) == "discipline"}
 
 
-def _accused_unit_cases(session, dept_ids):
-    """Ids of accusation cases naming one of these departments as an accused unit."""
-    names = [name for did, _p, _k, name in _dept_rows(session) if did in dept_ids]
-    if not names:
-        return None
-    return (select(CaseParty.case_id).join(Party, Party.id == CaseParty.party_id)
-            .where(CaseParty.role == "accused", Party.kind == "unit", Party.name.in_(names)))
+def _parents(session):
+    return {did: parent for did, parent, _k, _n in _dept_rows(session)}
 
 
-def accused_dept_ids(session, case):
-    """Departments (with their sub-departments) named as an accused unit of this case."""
-    names = {cp.party.name for cp in case.parties if cp.role == "accused" and cp.party.kind == "unit"}
-    if not names:
+def banned_dept_ids(session, accused_ids):
+    """The departments kept away from an accusation against `accused_ids`: each accused
+    department with everything below it, and the departments above it except the top of the tree
+    (the county government as a whole, whose leaders oversee)."""
+    parents = _parents(session)
+    banned = set()
+    for d in accused_ids:
+        if d not in parents:
+            continue
+        banned |= dept_subtree_ids(session, d)
+        banned |= {a for a in dept_ancestor_ids(session, d) if parents.get(a) is not None}
+    return banned
+
+
+def _accusers_of(session, user_dept_id):
+    """The departments whose accusation keeps `user_dept_id` away (the mirror of banned_dept_ids):
+    the user's department and those above it, and those below it unless it is the top."""
+    if user_dept_id is None:
         return set()
-    found = set()
-    for did, _p, _k, name in _dept_rows(session):
-        if name in names:
-            found |= dept_subtree_ids(session, did)
+    found = dept_ancestor_ids(session, user_dept_id)
+    if _parents(session).get(user_dept_id) is not None:
+        found |= dept_subtree_ids(session, user_dept_id)
     return found
 
 
+def _accused_unit_cases(session, dept_ids):
+    """Ids of cases with an accused party (unit, or person of that unit) linked to one of these
+    departments: the link, never the spelling of a name."""
+    if not dept_ids:
+        return None
+    return (select(CaseParty.case_id).join(Party, Party.id == CaseParty.party_id)
+            .where(CaseParty.role == "accused", Party.department_id.in_(dept_ids)))
+
+
+def accused_dept_ids(session, case):
+    """The departments an accusation must not reach: the accused parties' linked departments with
+    everything below them and above them (but the top of the tree), see banned_dept_ids."""
+    linked = {cp.party.department_id for cp in case.parties
+              if cp.role == "accused" and cp.party is not None and cp.party.department_id is not None}
+    return banned_dept_ids(session, linked)
+
+
+MSG_ACCUSED_ROUTE = "检举控告类事项不得交办、转交或请被反映单位（及其上下级单位）配合办理。"
+
+
 def may_route_to(session, case, department):
-    """An accusation may not be assigned or transferred to the accused unit. Returns (ok, message)."""
+    """An accusation may not be assigned, transferred or given as an assisting department to the
+    accused unit or a unit above or below it. Returns (ok, message)."""
     if department is None:
         return False, "请选择责任单位。"
     dept_id = getattr(department, "id", department)
     if case.purpose == "accusation" and dept_id in accused_dept_ids(session, case):
-        return False, "检举控告类事项不得交办或转交给被反映单位。"
+        return False, MSG_ACCUSED_ROUTE
     return True, ""
 
 
@@ -170,14 +201,13 @@ def case_filter(session, user):
         Case.department_id.in_(depts),
         Case.id.in_(select(CaseAssist.case_id).where(CaseAssist.department_id.in_(depts))),
     ) if depts else false()
-    # A user belongs to an accused unit if it or any unit above their department is named.
-    accused = _accused_unit_cases(session, dept_ancestor_ids(session, user.department_id))
-    if accused is not None and depts:
-        # The accused unit never sees the accusation, even as an assisting department.
-        in_dept = and_(in_dept, or_(Case.purpose != "accusation", Case.id.not_in(accused)))
+    # An accusation never reaches the accused unit, the units below it, or those above it but the
+    # top (access.banned_dept_ids), even as an assisting department or a leader's own case.
+    accused = _accused_unit_cases(session, _accusers_of(session, user.department_id))
+    kept = or_(Case.purpose != "accusation", Case.id.not_in(accused)) if accused is not None else true()
     if role == HANDLER:
-        return in_dept
-    return or_(
+        return and_(in_dept, kept)
+    return and_(kept, or_(
         in_dept,
         Case.leader_id == user.id,
         Case.reception_id.in_(select(ReceptionSchedule.id).where(
@@ -185,7 +215,7 @@ def case_filter(session, user):
         Case.id.in_(select(package_cases.c.case_id).join(
             PackageAssignment, PackageAssignment.id == package_cases.c.package_id
         ).where(PackageAssignment.leader_id == user.id)),
-    )
+    ))
 
 
 def visible_case_ids(session, user):
@@ -429,6 +459,7 @@ VIEW_RIGHTS = {
     "attachment": {ADMIN: {R}, CLERK: {R, C}, HANDLER: {R, C}, LEADER: {R}, ARCHIVIST: {R}},
     "party": {ADMIN: {R}, CLERK: {R, E}},
     "department": {ADMIN: {R, C, E}, CLERK: {R}},
+    "accused_link": {ADMIN: {R, E}, CLERK: {R, E}},
     "user": {ADMIN: {R, C, E}},
     "holiday": {ADMIN: {R, C, E, D}, CLERK: {R}},
     "setting": {ADMIN: {R, E}},

@@ -9,6 +9,7 @@ ACTIONS = {
     "archive_view": "查阅档案", "archive_edit": "修改档案信息", "loan_request": "申请借阅",
     "loan_approve": "批准借阅", "loan_deny": "不批准借阅", "loan_return": "登记归还",
     "download": "下载附件", "accusation_view": "查阅检举控告件",
+    "accused_link": "关联被反映单位",
 }
 
 

@@ -16,14 +16,22 @@ from datetime import date
 
 from sqlalchemy import select
 
-from models import Case, CaseEvent, Department
+from models import Case, CaseEvent
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, SOURCES, STATUSES
-from services import ServiceError, ValidationFailed, access, audit, inputs, registration, validation
+from services import (ServiceError, ValidationFailed, access, audit, departments, inputs, registration,
+                      validation)
 from services.clock import today as office_today
 from services.inputs import InputError
 from services.registration import PartyInput, RegistrationInput
 
 MAX_ROWS = 5000
+MAX_FILE_BYTES = 10 * 1024 * 1024
+# What the workbook may unpack to, read from the zip's directory before openpyxl loads anything
+# (read-only mode still holds the shared strings in memory): each sheet and the shared strings,
+# and the whole. A ledger of MAX_ROWS full rows stays well below.
+MAX_PART_BYTES = 64 * 1024 * 1024
+MAX_UNPACKED_BYTES = 160 * 1024 * 1024
+MAX_PARTS = 200
 EXAMPLE_MARK = "示例"
 
 # (header, required, width)
@@ -33,13 +41,13 @@ COLUMNS = [
     ("信访事项类别", True, 12), ("问题分类", True, 10), ("信访人姓名", True, 12),
     ("身份证号码", False, 21), ("联系电话", False, 14), ("住址", False, 24), ("问题属地", False, 18),
     ("内容摘要", True, 40), ("诉求", False, 30), ("人数", False, 6), ("越级访", False, 7),
-    ("联名", False, 6), ("责任单位", False, 20), ("状态", False, 10),
+    ("联名", False, 6), ("被反映单位", False, 20), ("责任单位", False, 20), ("状态", False, 10),
 ]
 HEADERS = [c[0] for c in COLUMNS]
 REQUIRED = [c[0] for c in COLUMNS if c[1]]
 EXAMPLE = ["示例-2025-0001（导入前请删除本行）", date(2025, 3, 12), "来访", "本级登记", "", "申诉求决类", "劳动社保",
            "张三", "411421198506121238", "13912345678", "示范县城关镇幸福路1号", "示范县城关镇",
-           "反映某公司拖欠工资三个月", "请求支付拖欠工资", 1, "否", "否", "县人力资源和社会保障局", "已交办"]
+           "反映某公司拖欠工资三个月", "请求支付拖欠工资", 1, "否", "否", "", "县人力资源和社会保障局", "已交办"]
 # Ledger statuses after which a responsible department had been named.
 ASSIGNED_LABELS = {STATUSES[s] for s in ("assigned", "handling", "replied", "closing", "closed", "archived")}
 YES = {"是", "Y", "y", "yes", "YES", "1", "√", "✓", "TRUE", "True", "true"}
@@ -47,6 +55,19 @@ NO = {"否", "N", "n", "no", "NO", "0", "", "FALSE", "False", "false"}
 
 FILE_BAD = "文件不是有效的 Excel（.xlsx）文件，请使用下载的导入模板。"
 FILE_EMPTY = "文件中没有可导入的数据行。"
+FILE_TOO_BIG = f"文件超过{MAX_FILE_BYTES // (1024 * 1024)}MB，请分批导入。"
+FILE_TOO_MANY_ROWS = f"一次最多导入{MAX_ROWS}行，请分批导入。"
+FILE_EXPANDS = "文件解压后内容过大（工作表或共享字符串超出限制），不能导入。请只保留台账数据，另存为新的 .xlsx 文件后重新上传。"
+
+# The longest text of each column: registration's limits (services/registration.py), so a row
+# that imports is one the registration form would accept; other columns are short codes.
+_REG, _PARTY = registration.TEXT_LIMITS, registration.PARTY_LIMITS
+CELL_LIMITS = {"原编号": _REG["original_number"][1], "交办文号": _REG["source_doc_no"][1],
+               "信访人姓名": _PARTY["name"][1], "身份证号码": _PARTY["id_number"][1],
+               "联系电话": _PARTY["phone"][1], "住址": _PARTY["address"][1],
+               "问题属地": _REG["incident_place"][1], "内容摘要": _REG["summary"][1],
+               "诉求": _REG["demands"][1], "被反映单位": _PARTY["name"][1], "责任单位": 100}
+CELL_DEFAULT_LIMIT = 30
 
 
 class ImportFailed(ServiceError):
@@ -120,7 +141,11 @@ def write_template(path):
             ("问题分类", "、".join(CATEGORIES)),
             ("身份证号码", "18位居民身份证号码，系统核对校验位；同一号码视为同一信访人。"),
             ("越级访、联名", "填“是”或“否”。"),
-            ("责任单位", "须与系统中的单位名称一致；仅当状态为已交办及以后时保留。"),
+            ("被反映单位", "检举控告等反映某单位的，填被反映单位；本县单位可填全称或系统中登记的简称（如 住建局），"
+                       "系统自动关联。检举控告类事项不能以被反映单位及其上下级单位为责任单位。"),
+            ("责任单位", "须为系统中的单位名称或简称；仅当状态为已交办及以后时保留。"),
+            ("限制", f"文件不超过{MAX_FILE_BYTES // (1024 * 1024)}MB，最多{MAX_ROWS}行；内容摘要、诉求不超过"
+                     f"{registration.TEXT_LIMITS['summary'][1]}字，其他各列与登记页面的长度限制相同。"),
             ("状态", "原台账中的状态，仅作记录：" + "、".join(STATUSES.values()) + "；导入后一律为待受理。"),
             ("全部或全部不", "任何一行有误，整个文件都不导入；请按提示逐行改正后重新上传。"),
         ]
@@ -149,12 +174,49 @@ def _lookup(mapping_labels, value):
     return None
 
 
+def _size(fileobj):
+    try:
+        here = fileobj.tell()
+        fileobj.seek(0, 2)
+        size = fileobj.tell()
+        fileobj.seek(here)
+        return size
+    except (AttributeError, OSError, ValueError):
+        return None
+
+
+def check_package(fileobj):
+    """The message refusing the file before openpyxl reads it (size; what its parts unpack to,
+    as the zip directory says: zipfile never yields more than that), or ''."""
+    size = _size(fileobj)
+    if size is not None and size > MAX_FILE_BYTES:
+        return FILE_TOO_BIG
+    try:
+        with zipfile.ZipFile(fileobj) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return FILE_BAD
+    finally:
+        try:
+            fileobj.seek(0)
+        except (AttributeError, OSError, ValueError):
+            pass
+    if len(infos) > MAX_PARTS:
+        return FILE_EXPANDS
+    if any(i.file_size > MAX_PART_BYTES for i in infos) or sum(i.file_size for i in infos) > MAX_UNPACKED_BYTES:
+        return FILE_EXPANDS
+    return ""
+
+
 def parse(fileobj, session=None, today=None):
     """Read the workbook and validate every row. Never raises on a bad file: see Parsed.file_errors."""
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     today = today or office_today()
+    refused = check_package(fileobj)
+    if refused:
+        return Parsed([], [refused])
     try:
         wb = openpyxl.load_workbook(fileobj, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
@@ -174,13 +236,15 @@ def parse(fileobj, session=None, today=None):
         index = {h: names.index(h) for h in HEADERS if h in names}
         rows = []
         for n, raw in enumerate(it, start=2):
+            if n > 2 * MAX_ROWS + 1:  # blank rows count too: a sheet of a million is refused early
+                return Parsed([], [FILE_TOO_MANY_ROWS])
             values = {h: (raw[i] if i < len(raw) else None) for h, i in index.items()}
             if all(_text(v) == "" for v in values.values()):
                 continue
             if _text(values.get("原编号")).startswith(EXAMPLE_MARK):
                 continue
             if len(rows) >= MAX_ROWS:
-                return Parsed([], [f"一次最多导入{MAX_ROWS}行，请分批导入。"])
+                return Parsed([], [FILE_TOO_MANY_ROWS])
             rows.append(Row(n, values))
     finally:
         wb.close()
@@ -197,6 +261,7 @@ FIELD_LABELS = {
     "category": "问题分类", "received_on": "收件日期", "summary": "内容摘要", "incident_place": "问题属地",
     "original_number": "原编号", "people_count": "人数", "petitioners": "信访人", "name": "信访人姓名",
     "id_number": "身份证号码", "phone": "联系电话", "address": "住址", "representatives": "代表人",
+    "accused": "被反映单位",
 }
 
 
@@ -211,7 +276,7 @@ def _read(err, parser, value, *args, **kw):
 
 def validate(session, parsed, today=None):
     today = today or office_today()
-    depts = {d.name: d.id for d in session.execute(select(Department).where(Department.active.is_(True))).scalars()}
+    find = departments.resolver(session)
     seen = {}
     originals = [_text(r.values.get("原编号")) for r in parsed.rows]
     existing = set(session.execute(select(Case.original_number).where(
@@ -219,6 +284,10 @@ def validate(session, parsed, today=None):
     for row in parsed.rows:
         v, err = row.values, row.errors
         t = {h: _text(v.get(h)) for h in HEADERS}
+        long = [h for h in HEADERS if len(t[h]) > CELL_LIMITS.get(h, CELL_DEFAULT_LIMIT)]
+        if long:
+            err.extend(f"“{h}”不能超过{CELL_LIMITS.get(h, CELL_DEFAULT_LIMIT)}字" for h in long)
+            continue
         for h in REQUIRED:
             if h != "收件日期" and not t[h]:
                 err.append(f"“{h}”不能为空")
@@ -271,9 +340,14 @@ def validate(session, parsed, today=None):
         status_label = STATUSES.get(status_label, status_label)
         dept_id = None
         if t["责任单位"]:
-            dept_id = depts.get(t["责任单位"])
+            dept = find(t["责任单位"])
+            dept_id = dept.id if dept is not None and dept.active else None
             if dept_id is None:
-                err.append(f"未知的责任单位“{t['责任单位']}”（须与系统中的单位名称一致）")
+                err.append(f"未知的责任单位“{t['责任单位']}”（须为系统中的单位名称或简称）")
+        accused = find(t["被反映单位"]) if t["被反映单位"] else None
+        if (purpose == "accusation" and accused is not None and dept_id is not None
+                and dept_id in access.banned_dept_ids(session, {accused.id})):
+            err.append(f"检举控告类事项不得以被反映单位（及其上下级单位）“{t['责任单位']}”为责任单位")
         if err:
             continue
         row.status_label = status_label
@@ -285,13 +359,17 @@ def validate(session, parsed, today=None):
             source=source, source_doc_no=t["交办文号"],
             is_skip_level=flags.get("越级访", False), is_joint=flags.get("联名", False),
             petitioners=[person],
+            accused=[PartyInput(name=t["被反映单位"], kind="unit",
+                                department_id=accused.id if accused is not None else None)]
+            if t["被反映单位"] else [],
             # A ledger names one person; for a collective visit that person is the representative.
             representatives=registration.representatives_for(channel, people, person),
             original_number=original,
         )
         for name, messages in registration.validate(session, row.data).items():
-            what = FIELD_LABELS.get(name.rsplit("-", 1)[-1] if name.startswith(("petitioners-", "representatives-"))
-                                    else name, "")
+            what = ("被反映单位" if name.startswith("accused-") else
+                    FIELD_LABELS.get(name.rsplit("-", 1)[-1] if name.startswith(("petitioners-", "representatives-"))
+                                     else name, ""))
             for msg in messages:
                 msg = msg.rstrip("。")
                 err.append(f"{what}：{msg}" if what and what not in msg else msg)
@@ -326,6 +404,11 @@ def commit(session, actor, parsed, filename=""):
             except ServiceError as exc:
                 errors.append(f"第{row.number}行：{exc.message}")
                 continue
+            if row.department_id is not None:
+                ok, message = access.may_route_to(session, case, row.department_id)
+                if not ok:
+                    errors.append(f"第{row.number}行：{message}")
+                    continue
             note = f"从Excel台账导入，原编号 {row.data.original_number}"
             if row.status_label:
                 note += f"，原台账状态“{row.status_label}”，导入后为待受理"

@@ -451,6 +451,11 @@ def visitor_input(form):
         people = registration.read_people_count(form.get("people_count"))
     except InputError:
         people = form.get("people_count")  # register_case reports it
+    accused_name = (form.get("accused_name") or "").strip()
+    accused_dept = (form.get("accused_department_id") or "").strip()
+    accused = [registration.PartyInput(
+        name=accused_name, kind=form.get("accused_kind") or "unit", department_id=accused_dept or None,
+        row=0)] if accused_name or accused_dept else []
     return registration.RegistrationInput(
         channel="reception", received_on=None, purpose=form.get("purpose", ""),
         category=form.get("category", ""), summary=(form.get("summary") or "").strip(),
@@ -458,7 +463,7 @@ def visitor_input(form):
         incident_place=(form.get("incident_place") or "").strip(), people_count=people,
         petitioners=[visitor] if name else [],
         representatives=registration.representatives_for("reception", people, visitor if name else None),
-        leader_instruction=(form.get("leader_instruction") or "").strip())
+        accused=accused, leader_instruction=(form.get("leader_instruction") or "").strip())
 
 
 def register_visitor(session, actor, entry, data):

@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 from sqlalchemy import select
 
-from models import Case, CaseEvent, CaseParty, Party, ReceptionSchedule, User
+from models import Case, CaseEvent, CaseParty, Department, Party, ReceptionSchedule, User
 from models.enums import (CATEGORIES, CHANNELS, ID_TYPES, IN_PERSON_CHANNELS, PARTY_KINDS,
                           PURPOSES, SEXES, SOURCES)
 from services import ServiceError, ValidationFailed, access, deadlines, inputs, numbering, validation
@@ -42,6 +42,9 @@ class PartyInput:
     hukou: str = ""
     occupation: str = ""
     kind: str = "person"
+    # An accused unit that is one of the office's departments (or an accused person's department):
+    # an id or a picker's value; blank = free text only (a body outside the office).
+    department_id: int | str | None = None
     row: int | None = None  # index of the form row, for error field names (default: list index)
 
 
@@ -77,8 +80,9 @@ class RegistrationInput:
 
 
 # (label, longest) of the texts typed; the labels name the field in a message.
-TEXT_LIMITS = {"incident_place": ("问题属地", 200), "source_doc_no": ("交办文号", 100),
-               "original_number": ("原编号", 50)}
+TEXT_LIMITS = {"summary": ("内容摘要", inputs.TEXT_MAX), "demands": ("诉求", inputs.TEXT_MAX),
+               "incident_place": ("问题属地", 200), "source_doc_no": ("交办文号", 100),
+               "original_number": ("原编号", 50), "leader_instruction": ("领导意见", inputs.TEXT_MAX)}
 PARTY_LIMITS = {"name": ("姓名", 100), "id_number": ("证件号码", 30), "phone": ("联系电话", 30),
                 "address": ("住址", 200), "hukou": ("户籍地", 200), "occupation": ("职业/工作单位", 100),
                 "ethnicity": ("民族", 20)}
@@ -133,6 +137,31 @@ def _read(data, err):
         err("people_count", exc.message)
 
 
+def _read_accused(session, p, prefix, err):
+    """The accused row's department link: the one picked, else the department its name names
+    (name, code or configured short name), so a unit typed as "县住建局" or left as 个人 is still
+    linked. A department picked with no name typed is the unit itself (its name, kind 单位)."""
+    from services import departments
+
+    if isinstance(p.department_id, Department):
+        return
+    raw = p.department_id
+    dept = None
+    if raw not in (None, ""):
+        pk = inputs.parse_id(raw)
+        dept = session.get(Department, pk) if pk is not None else None
+        if dept is None:
+            err(prefix + "department_id", "所选被反映单位不存在。")
+            return
+    elif _clean(p.name):
+        dept = departments.resolve(session, p.name)
+        if dept is not None:
+            p.kind = "unit"
+    if dept is not None and not _clean(p.name):  # a department picked, no name typed: the unit itself
+        p.name, p.kind = dept.name, "unit"
+    p.department_id = dept
+
+
 def _validate(session, data, today):
     errors = {}
 
@@ -168,6 +197,8 @@ def _validate(session, data, today):
     for group, _role in PARTY_GROUPS:
         for i, p in enumerate(getattr(data, group)):
             prefix = f"{group}-{p.row if p.row is not None else i}-"
+            if group == "accused":
+                _read_accused(session, p, prefix, err)
             if not _clean(p.name):
                 err(prefix + "name", MSG_NAME)
             for fname, (label, limit) in PARTY_LIMITS.items():
@@ -312,6 +343,9 @@ def register_case(session, actor, data, *, check_role=True, calendar=None):
                 party = Party(kind=p.kind, id_type=p.id_type, name=_clean(p.name))
                 session.add(party)
             _fill_party(party, p)
+            if role == "accused" and isinstance(p.department_id, Department) and party.department_id is None:
+                party.department_id = p.department_id.id
+                party.department = p.department_id
             if key:
                 used[key] = party
             if any(cp.party is party and cp.role == role for cp in case.parties):

@@ -88,6 +88,9 @@ MATRIX = {
     "case.export_ledger": E(STAFF),  # the archivist exports the archive catalogue (sheets.archive)
     **doors("party", read=OFFICE, edit=CLERK),
     **doors("department", read=OFFICE, create=ADMIN, edit=ADMIN),
+    "accused_link.index": E(OFFICE),
+    "accused_link.link": E(OFFICE),
+    "accused_link.relink": E(OFFICE),
     **doors("user", read=ADMIN, create=ADMIN, edit=ADMIN, actions=ADMIN),
     **doors("audit", read=ADMIN),
     **doors("change_log", read=ADMIN),  # 修改记录 (views/trace.py)

@@ -5,7 +5,7 @@ from wtforms import PasswordField, SelectField
 from wtforms.validators import ValidationError
 
 from models import AuditLog, Department, User, db
-from services import ServiceError, audit, auth
+from services import ServiceError, audit, auth, departments
 from services.clock import fmt_dt
 from services.inputs import parse_ids
 from models.enums import DEPT_KINDS, ROLES
@@ -18,13 +18,24 @@ class DepartmentView(ChangeRowsMixin, SecureModelView):
     screen = "department"
     change_model = "department"
     can_delete = False
-    column_list = ("name", "kind", "parent", "sort_order", "phone", "active")
+    column_list = ("name", "aliases", "kind", "parent", "sort_order", "phone", "active")
     column_labels = {"name": "名称", "code": "代码", "kind": "类型", "parent": "上级单位",
-                     "sort_order": "排序", "phone": "电话", "active": "启用"}
+                     "sort_order": "排序", "phone": "电话", "active": "启用", "aliases": "简称"}
     column_choices = {"kind": list(DEPT_KINDS.items())}
-    form_columns = ("name", "code", "kind", "parent", "sort_order", "phone", "active")
+    form_columns = ("name", "aliases", "code", "kind", "parent", "sort_order", "phone", "active")
     form_overrides = {"kind": SelectField}
-    form_args = {"kind": {"choices": list(DEPT_KINDS.items()), "label": "类型"}}
+    form_args = {"kind": {"choices": list(DEPT_KINDS.items()), "label": "类型"},
+                 "aliases": {"label": "简称", "description": (
+                     "登记时常写的简称、别称，用空格、顿号或逗号分隔，如：住建局、县住建局、住房和城乡建设局。"
+                     "登记、接待登记和Excel导入中写成这些名称的被反映单位会自动关联到本单位，"
+                     "检举控告不会交给本单位及其上下级单位办理，本单位人员也看不到。"
+                     "同一简称只能属于一个单位。")}}
+
+    def on_model_change(self, form, model, is_created):
+        model.aliases = " ".join(departments.split_aliases(model.aliases))
+        message = departments.check_aliases(db.session, model)
+        if message:
+            raise ValidationError(message)  # Flask-Admin shows it and rolls back
 
 
 class UserView(ChangeRowsMixin, SecureModelView):
@@ -84,6 +95,9 @@ class AuditView(SecureModelView):
 
 
 def register(admin):
+    from views.accused import UnlinkedAccusedView
+
     admin.add_view(DepartmentView(Department, name="单位", endpoint="department", category="系统管理"))
+    admin.add_view(UnlinkedAccusedView(name="未关联的被反映单位", endpoint="accused_link", category="系统管理"))
     admin.add_view(UserView(User, name="用户", endpoint="user", category="系统管理"))
     admin.add_view(AuditView(AuditLog, name="审计日志", endpoint="audit", category="系统管理"))

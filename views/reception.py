@@ -9,8 +9,8 @@ from markupsafe import Markup
 from wtforms.validators import ValidationError
 
 from models import ReceptionSchedule, User, db
-from models.enums import CATEGORIES, PURPOSES, RECEPTION_SLOTS, RECEPTION_STATUSES, SEXES
-from services import ServiceError, access
+from models.enums import CATEGORIES, PARTY_KINDS, PURPOSES, RECEPTION_SLOTS, RECEPTION_STATUSES, SEXES
+from services import ServiceError, access, departments
 from services import reception as svc
 from services.clock import today as office_today
 from views.base import SecureBaseView, SecureModelView, send_recorded_xlsx
@@ -122,7 +122,8 @@ class ReceptionView(SecureModelView):
         errors = shown
         page = self.render(
             "reception/receive.html", entry=entry, rows=svc.reception_summary(db.session, current_user, entry),
-            **svc.receiving_rights(db.session, current_user, entry), form=form or {}, errors=errors or {}, purposes=PURPOSES, categories=CATEGORIES, sexes=SEXES)
+            **svc.receiving_rights(db.session, current_user, entry), form=form or {}, errors=errors or {}, purposes=PURPOSES, categories=CATEGORIES, sexes=SEXES,
+            party_kinds=PARTY_KINDS, departments=departments.picker_choices(db.session))
         return page, status
 
     @expose("/receive/")

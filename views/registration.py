@@ -8,7 +8,7 @@ from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, Stri
 from models import Case, db
 from models.enums import (ATTACHMENT_KINDS, CATEGORIES, CHANNELS, ID_TYPES, PARTY_KINDS, PURPOSES,
                           SEXES, SOURCES)
-from services import access, attachments, audit, clock, inputs, registration
+from services import access, attachments, audit, clock, departments, inputs, registration
 from views.base import SecureBaseView
 from views.saving import PAGE, saving
 
@@ -36,11 +36,14 @@ class PartyForm(Form):
 class AccusedForm(Form):
     name = StringField("姓名/单位名称")
     kind = SelectField("类型", choices=list(PARTY_KINDS.items()), default="person", validate_choice=False)
+    # One of the office's departments (the picker); free text in `name` for bodies outside.
+    department_id = StringField("本县单位")
     occupation = StringField("职务/所在单位")
     address = StringField("地址")
 
     def is_blank(self):
-        return not any((f.data or "").strip() for f in (self.name, self.occupation, self.address))
+        return not any((f.data or "").strip() for f in (self.name, self.department_id, self.occupation,
+                                                          self.address))
 
 
 class RegistrationForm(Form):
@@ -79,7 +82,7 @@ def _party_inputs(field_list, accused=False):
         if accused:
             rows.append(registration.PartyInput(
                 name=f.name.data or "", kind=f.kind.data or "person", occupation=f.occupation.data or "",
-                address=f.address.data or "", row=i))
+                address=f.address.data or "", department_id=f.department_id.data or None, row=i))
         else:
             rows.append(registration.PartyInput(
                 name=f.name.data or "", sex=f.sex.data or "", ethnicity=f.ethnicity.data or "",
@@ -123,7 +126,8 @@ class RegistrationView(SecureBaseView):
             if case is not None:
                 return redirect(url_for("case.details_view", id=case.id))
         return self.render("registration/register.html", form=form, errors=errors,
-                           today=clock.today().isoformat(), labels=_labels(form))
+                           today=clock.today().isoformat(), labels=_labels(form),
+                           departments=departments.picker_choices(db.session))
 
     def _submit(self, form):
         data = form_to_input(form)

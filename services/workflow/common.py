@@ -50,18 +50,19 @@ def assists(session, f, dept, key="assist_ids"):
 
 
 def check_routing(session, case, dept, helpers, f, key="department_id"):
-    """检举控告: never to the accused unit (access.may_route_to); only to the discipline department."""
+    """检举控告: never to (nor assisted by) the accused unit or a unit above or below it
+    (access.may_route_to); only to the discipline department."""
     if dept is None or case.purpose != "accusation":
         return
     ok, _msg = access.may_route_to(session, case, dept)
     if not ok:
-        f.add(key, f"“{dept.name}”是被反映单位，不能交其办理（检举控告材料不得转给被反映单位）")
+        f.add(key, f"“{dept.name}”是被反映单位或其上下级单位，不能交其办理（检举控告材料不得转给被反映单位）")
         return
     if dept.kind != "discipline":
         f.add(key, f"检举控告类信访事项应交纪检监察部门办理，不能交“{dept.name}”办理")
     for a in helpers:
         if not access.may_route_to(session, case, a)[0]:
-            f.add("assist_ids", f"“{a.name}”是被反映单位，不能作为配合单位")
+            f.add("assist_ids", f"“{a.name}”是被反映单位或其上下级单位，不能作为配合单位")
 
 
 def due(session, case, f, start):

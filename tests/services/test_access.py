@@ -214,12 +214,14 @@ def test_accusation_never_reaches_the_accused_unit(office):
     o = office
     acc = case(o["jw"], purpose="accusation")
     db.session.add(CaseAssist(case=acc, department=o["zj"]))
-    link(acc, party("县住建局", kind="unit"), role="accused")
+    accused = party("县住建局", kind="unit")
+    accused.department_id = o["zj"].id
+    link(acc, accused, role="accused")
     assert acc.id not in seen(o["h1"])
     assert acc.id not in seen(o["h1sub"])  # a sub-unit of the accused unit
     assert acc.id in seen(o["h3"])
     ok, msg = access.may_route_to(db.session, acc, o["zj"])
-    assert not ok and msg == "检举控告类事项不得交办或转交给被反映单位。"
+    assert not ok and msg == "检举控告类事项不得交办、转交或请被反映单位（及其上下级单位）配合办理。"
     assert not access.may_route_to(db.session, acc, o["cg"])[0]
     assert access.may_route_to(db.session, acc, o["jw"])[0]
 

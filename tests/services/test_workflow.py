@@ -330,7 +330,8 @@ def test_assign_defaults_to_source_deadline(office):
 
 
 def _accused_unit(c, name):
-    db.session.add(CaseParty(case=c, party=Party(name=name, kind="unit"), role="accused"))
+    dept = db.session.execute(select(Department).where(Department.name == name)).scalar_one()
+    db.session.add(CaseParty(case=c, party=Party(name=name, kind="unit", department_id=dept.id), role="accused"))
 
 
 def test_accusation_routing(office):
@@ -341,14 +342,14 @@ def test_accusation_routing(office):
     with pytest.raises(ValidationFailed) as err:
         workflow.perform(db.session, o.clerk, c, "assign", department_id=o.zj.id)
     assert err.value.errors["department_id"] == [
-        "“县住房和城乡建设局”是被反映单位，不能交其办理（检举控告材料不得转给被反映单位）"]
+        "“县住房和城乡建设局”是被反映单位或其上下级单位，不能交其办理（检举控告材料不得转给被反映单位）"]
     with pytest.raises(ValidationFailed) as err:
         workflow.perform(db.session, o.clerk, c, "assign", department_id=o.rs.id)
     assert err.value.errors["department_id"] == [
         "检举控告类信访事项应交纪检监察部门办理，不能交“县人力资源和社会保障局”办理"]
     with pytest.raises(ValidationFailed) as err:
         workflow.perform(db.session, o.clerk, c, "assign", department_id=o.jw.id, assist_ids=[o.zj.id])
-    assert err.value.errors["assist_ids"] == ["“县住房和城乡建设局”是被反映单位，不能作为配合单位"]
+    assert err.value.errors["assist_ids"] == ["“县住房和城乡建设局”是被反映单位或其上下级单位，不能作为配合单位"]
     assert c.status == "accepted" and c.department_id is None and not db.session.new
     workflow.perform(db.session, o.clerk, c, "assign", department_id=o.jw.id)
     db.session.commit()
