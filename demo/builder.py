@@ -307,7 +307,8 @@ class Builder:
                 row = ReceptionSchedule(
                     day=d, slot="am", place="县信访局一楼接待大厅", leader=leader,
                     portfolio=leader.portfolio or "", standin=standin,
-                    status="received" if past else "planned", published=True)
+                    # this month's rota was publicised; next month's is still a draft
+                    status="received" if past else "planned", published=d < nxt)
                 self.s.add(row)
                 self.s.add(ReceptionEvent(schedule=row, actor_id=clerk.id, action="generate",
                                           at=_ts(first - timedelta(days=5), 10),

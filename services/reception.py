@@ -148,8 +148,10 @@ def generate_month(session, actor, year, month, *, weekdays, slot, place, leader
     Leaders take turns by rank order (lower rank_order first), continuing from the leader of the
     last entry before this month unless `start_leader_id` is given; each entry's stand-in is the
     next leader in turn. A month that already has entries is refused unless `replace` is set,
-    which removes only the planned (计划) entries that have no registered visitors; entries already
-    received, swapped or cancelled stay, and their day and slot are not generated again."""
+    which removes only the planned (计划) entries that are not yet published and have no registered
+    visitors; entries published (公示: the public was told), received, swapped or cancelled stay,
+    and their day and slot are not generated again. A published entry changes only by swap or
+    cancel, each with its reason on record."""
     _require(actor, access.E)
     first, last = month_bounds(year, month)
     try:
@@ -175,7 +177,7 @@ def generate_month(session, actor, year, month, *, weekdays, slot, place, leader
                            "如需按新规则重排，请勾选“替换本月计划中的安排”。")
     removable, kept = [], []
     for e in existing:
-        if e.status == "planned" and not e.cases:
+        if e.status == "planned" and not e.cases and not e.published:
             removable.append(e)
         else:
             kept.append(e)
@@ -183,6 +185,9 @@ def generate_month(session, actor, year, month, *, weekdays, slot, place, leader
     taken = {(e.day, e.slot) for e in kept if e.status != "cancelled"}
     days = [d for d in days if (d, slot) not in taken]
     if not days:
+        if any(e.published and e.status != "cancelled" for e in kept):
+            raise ServiceError(f"{label}的接待安排已公示，不能整月重新生成；"
+                               "如需变动，请对具体安排办理调换或取消。")
         raise ServiceError(f"{label}按所选星期没有可安排的工作日（已跳过节假日和已有安排）。")
 
     order = [u.id for u in leaders]

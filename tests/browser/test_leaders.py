@@ -29,7 +29,7 @@ def test_clerk_generates_publishes_and_exports_next_months_rota(page, tmp_path):
     for leader in ("李建国", "张明远", "陈海峰"):
         expect(page.get_by_label(leader)).to_be_checked()
     page.get_by_role("button", name="生成").click()
-    # the demo office already has a December rota: not overwritten without asking
+    # the demo office already has a (not yet published) December rota: not overwritten without asking
     expect(page.locator(".alert").filter(has_text="未重新生成")).to_be_visible()
     page.get_by_label("替换本月计划中的安排").check()
     page.get_by_role("button", name="生成").click()

@@ -71,6 +71,28 @@ def test_generate_refuses_a_month_with_entries_unless_replacing_planned(office):
     assert len(rows) == 4
 
 
+def test_regenerating_keeps_published_entries(office):
+    clerk = office["clerk"]
+    rs.generate_month(db.session, clerk, 2026, 10, weekdays=[TUE, THU], slot="am", place="接待室")
+    rs.publish_month(db.session, clerk, 2026, 10)
+    db.session.commit()
+    published = {(e.id, e.day, e.leader_id) for e in rs.month_entries(db.session, 2026, 10)}
+    with pytest.raises(ServiceError) as exc:
+        rs.generate_month(db.session, clerk, 2026, 10, weekdays=[TUE, THU], slot="am", place="新接待室",
+                          replace=True)
+    assert exc.value.message == ("2026年10月的接待安排已公示，不能整月重新生成；"
+                                 "如需变动，请对具体安排办理调换或取消。")
+    db.session.rollback()
+    assert {(e.id, e.day, e.leader_id) for e in rs.month_entries(db.session, 2026, 10)} == published
+    # Another slot on the published days can still be added; the published mornings stay as told.
+    afternoons = rs.generate_month(db.session, clerk, 2026, 10, weekdays=[TUE], slot="pm", place="接待室",
+                                   replace=True)
+    db.session.commit()
+    rows = rs.month_entries(db.session, 2026, 10)
+    assert {(e.id, e.day, e.leader_id) for e in rows if e.slot == "am"} == published
+    assert _days(afternoons) == [date(2026, 10, d) for d in (13, 20, 27)]
+
+
 def test_generate_bad_input_and_roles(office):
     with pytest.raises(ServiceError, match="没有编排"):
         rs.generate_month(db.session, office["leader"], 2026, 10, weekdays=[TUE], slot="am", place="x")
