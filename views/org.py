@@ -1,6 +1,6 @@
 from flask import flash, request
 from flask_admin.actions import action
-from flask_login import current_user
+from flask_login import current_user, login_user
 from wtforms import PasswordField, SelectField
 from wtforms.validators import ValidationError
 
@@ -70,6 +70,8 @@ class UserView(ChangeRowsMixin, SecureModelView):
                            ip=request.remote_addr)
         except ServiceError as exc:
             raise ValidationError(exc.message) from None  # Flask-Admin shows it and rolls back
+        if model.id == current_user.id:
+            login_user(model)  # the admin's own sessions elsewhere end, this one goes on
 
     @action("unlock", "解除锁定", "确定解除所选用户的登录锁定吗？")
     def action_unlock(self, ids):
