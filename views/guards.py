@@ -20,7 +20,7 @@ def csp_nonce():
 
 def content_security_policy(nonce):
     return ("default-src 'self'; "
-            f"script-src 'self' 'nonce-{nonce}'; "
+            f"script-src 'self' 'nonce-{nonce}' 'report-sample'; "
             "style-src 'self' 'unsafe-inline'; "
             "img-src 'self' data:; font-src 'self' data:; connect-src 'self'; "
             "object-src 'none'; base-uri 'self'; frame-ancestors 'self'; form-action 'self'")

@@ -2,7 +2,8 @@
 // Content-Security-Policy forbids: print buttons, delete confirmations, list actions.
 (function () {
   'use strict';
-  document.addEventListener('click', function (e) {
+  // Capture phase: runs before any handler that might stop the event on its way up.
+  window.addEventListener('click', function (e) {
     var el = e.target.closest && e.target.closest(
       '[data-xf-print], [data-xf-confirm], [data-xf-action], a[href^="javascript:"]');
     if (!el) { return; }
@@ -19,5 +20,5 @@
       // would be a CSP violation.
       e.preventDefault();
     }
-  });
+  }, true);
 })();
