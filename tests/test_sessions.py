@@ -257,3 +257,22 @@ def test_run_script_makes_and_uses_the_instance_key():
     script = open(os.path.join(os.path.dirname(__file__), "..", "scripts", "run.sh")).read()
     assert "instance/secret_key" in script and "export SECRET_KEY" in script
     assert DEV_SECRET not in script
+
+
+def test_account_pages_need_a_login(make_client):
+    anon = make_client()
+    for method, url in (("get", "/password"), ("post", "/password"), ("get", "/logout"), ("post", "/logout")):
+        resp = getattr(anon, method)(url)
+        assert resp.status_code == 302 and "/login" in resp.headers["Location"], (method, url)
+    for username in ("admin", "clerk", "leader", "handler1", "archivist"):
+        page = make_client(username).get("/password")
+        assert page.status_code == 200 and "当前密码" in _text(page)
+
+
+def test_admin_sees_the_temporary_password_flag(app, office):
+    _, bob_id = office
+    admin = Browserless(app)
+    assert admin.login("root1", PASSWORD).status_code == 302
+    assert _admin_edit(app, admin, bob_id, new_password="Temp-pass-2026").status_code == 302
+    page = _text(admin.get(f"/admin/user/details/?id={bob_id}"))
+    assert "须修改临时密码" in page
