@@ -1,5 +1,6 @@
 """Xinfang Desk (信访事项管理台): application factory. `flask --app app ...` works from the repo root."""
 import os
+import secrets
 
 from flask import Flask, g, redirect, request, url_for
 from flask_admin import Admin
@@ -8,10 +9,12 @@ from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from models import db, User
 
+# Known to everyone who has read this file: refused in production, used nowhere (a development
+# app without SECRET_KEY makes its own key in instance/secret_key, as scripts/run.sh does).
 DEV_SECRET = "dev-insecure-change-me"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -23,7 +26,7 @@ babel = Babel()
 
 def _config_from_env(app):
     app.config.update(
-        SECRET_KEY=os.environ.get("SECRET_KEY", DEV_SECRET),
+        SECRET_KEY=os.environ.get("SECRET_KEY"),
         SQLALCHEMY_DATABASE_URI=os.environ.get(
             "DATABASE_URL", "sqlite:///" + os.path.join(app.instance_path, "xinfang.db")),
         XINFANG_ENV=os.environ.get("XINFANG_ENV", "development"),
@@ -37,7 +40,31 @@ def _config_from_env(app):
         REMEMBER_COOKIE_SAMESITE="Lax",
         WTF_CSRF_TIME_LIMIT=None,
         SQLALCHEMY_ENGINE_OPTIONS={},
+        # Login attempts per client address; a shared store (e.g. redis://...) when several
+        # processes serve the office, else each process counts on its own.
+        XF_LOGIN_RATE=os.environ.get("XF_LOGIN_RATE", "10 per minute;50 per hour"),
+        RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") == "1",
+        RATELIMIT_HEADERS_ENABLED=False,
     )
+
+
+def instance_secret_key(instance_path):
+    """The key in instance/secret_key, made once (random, mode 600) if it is not there yet."""
+    path = os.path.join(instance_path, "secret_key")
+    if not os.path.exists(path):
+        tmp = f"{path}.{os.getpid()}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(secrets.token_urlsafe(48) + "\n")
+        try:
+            os.link(tmp, path)  # atomic: two processes starting at once keep one key
+        except FileExistsError:
+            pass
+        finally:
+            os.remove(tmp)
+    with open(path) as f:
+        return f.read().strip()
 
 
 def _sqlite_pragmas(dbapi_conn, _record):
@@ -73,8 +100,8 @@ def _security(app):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     if app.config.get("REMEMBER_COOKIE_SAMESITE") not in ("Lax", "Strict"):
         app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    key = app.config.get("SECRET_KEY")
     if app.config["XINFANG_ENV"] == "production":
-        key = app.config.get("SECRET_KEY")
         if not key or not str(key).strip() or key == DEV_SECRET:
             raise RuntimeError("生产模式必须设置 SECRET_KEY 环境变量，拒绝使用开发密钥或空密钥启动。")
         if app.debug or os.environ.get("FLASK_DEBUG", "").lower() in ("1", "true", "yes", "on"):
@@ -91,6 +118,8 @@ def _security(app):
             kwargs["use_debugger"] = False
             return run(*args, **kwargs)
         app.run = _run_without_debugger
+    elif not key or not str(key).strip() or key == DEV_SECRET:
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
 
     @app.before_request
     def _reload_user():
@@ -133,16 +162,23 @@ def create_app(config=None):
     login_manager.login_message_category = "warning"
 
     @login_manager.user_loader
-    def _load_user(user_id):
-        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    def _load_user(token):
+        # The cookie carries the user's session token (User.get_id): a rotated token, e.g. after
+        # logout or a password change, matches nobody and the copied cookie is worthless.
+        if not token or len(token) > 64:
+            return None
+        user = db.session.execute(select(User).where(User.session_token == token)).scalar_one_or_none()
         return user if user is not None and user.active else None
 
     from views import register_views
-    from views.auth import bp as auth_bp
+    from views.auth import bp as auth_bp, install_limiter
+    from views.guards import csp_nonce, register_guards
     from views.errors import register_error_handlers
     from views.filters import register_template_helpers
 
     app.register_blueprint(auth_bp)
+    install_limiter(app)
+    register_guards(app)
     register_error_handlers(app)
     register_template_helpers(app)
 
@@ -152,6 +188,7 @@ def create_app(config=None):
         name="信访事项管理台",
         index_view=DashboardView(name="工作台", url="/admin", endpoint="admin"),
         theme=Bootstrap4Theme(base_template="xf_base.html", swatch="default", fluid=True),
+        csp_nonce_generator=csp_nonce,
     )
     register_views(admin)
     app.extensions["xinfang_admin"] = admin

@@ -1,3 +1,5 @@
+import secrets
+
 from sqlalchemy import Index
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -8,6 +10,10 @@ from models.enums import ROLES
 # werkzeug's default (scrypt). The test suite lowers it so thousands of logins stay fast;
 # stored hashes name their own method, so verification follows whatever was stored.
 PASSWORD_METHOD = "scrypt"
+
+
+def new_session_token():
+    return secrets.token_urlsafe(32)
 
 
 class Department(db.Model):
@@ -48,6 +54,10 @@ class User(db.Model):
     locked_until = db.Column(db.DateTime)
     last_login_at = db.Column(db.DateTime)
     created_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    # The login cookie carries this, not the id: a new token ends every session of the user.
+    session_token = db.Column(db.String(64), nullable=False, unique=True, default=new_session_token)
+    # Set when an admin gives a temporary password; the user must choose their own first.
+    must_change_password = db.Column(db.Boolean, nullable=False, default=False, server_default=db.false())
 
     department = db.relationship("Department", backref="users")
 
@@ -63,7 +73,11 @@ class User(db.Model):
         return bool(self.active)
 
     def get_id(self):
-        return str(self.id)
+        return self.session_token
+
+    def end_sessions(self):
+        """Every login cookie of this user (session and remember-me) stops working."""
+        self.session_token = new_session_token()
 
     def set_password(self, raw):
         self.password_hash = generate_password_hash(raw, method=PASSWORD_METHOD)

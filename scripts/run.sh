@@ -4,6 +4,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh requirements.txt
 export FLASK_APP=app
+# A random secret key, made once for this office and kept in instance/ (readable by this user only).
+if [ -z "${SECRET_KEY:-}" ]; then
+  mkdir -p instance
+  if [ ! -s instance/secret_key ]; then
+    (umask 077 && .venv/bin/python -c "import secrets; print(secrets.token_urlsafe(48))" > instance/secret_key)
+  fi
+  SECRET_KEY=$(cat instance/secret_key)
+  export SECRET_KEY
+fi
 .venv/bin/flask db upgrade
 .venv/bin/flask seed-holidays >/dev/null
 .venv/bin/flask seed-demo --if-empty

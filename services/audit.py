@@ -5,6 +5,7 @@ from services import access
 ACTIONS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "锁定期间登录", "lockout": "账户锁定",
     "logout": "退出登录", "export": "导出", "user_change": "用户变更", "unlock": "解除锁定",
+    "password_change": "修改密码",
     "import": "导入", "reception_generate": "生成接待排班", "reception_publish": "公示接待安排",
     "archive_view": "查阅档案", "archive_edit": "修改档案信息", "loan_request": "申请借阅",
     "loan_approve": "批准借阅", "loan_deny": "不批准借阅", "loan_return": "登记归还",

@@ -235,3 +235,13 @@ class Fields:
     def done(self):
         if self.errors:
             raise ValidationFailed(dict(self.errors))
+
+
+# C0 controls and DEL (NUL included; PostgreSQL refuses NUL in text), C1 controls, and the
+# bidirectional overrides that disguise text. Tab, CR and LF are typed in multi-line fields.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+MSG_CONTROL_CHARS = "输入含有不可见的控制字符（如空字符），无法处理。请删除后重新输入，或重新粘贴为纯文本。"
+
+
+def has_control_chars(value):
+    return bool(_CONTROL.search(value or ""))

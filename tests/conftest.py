@@ -44,6 +44,7 @@ def _base_config(uri, tmp_path):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": uri,
         "SECRET_KEY": "test-secret",
+        "RATELIMIT_ENABLED": False,  # tests/test_accounts.py turns it on where it is tested
         "ATTACHMENT_DIR": str(tmp_path / "attachments"),
         "SERVER_NAME": None,
     }

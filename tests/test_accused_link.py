@@ -242,7 +242,8 @@ def test_registration_page_offers_the_picker_without_inline_script(make_client):
     assert 'data-search="县住房和城乡建设局 ZJ 住建局 县住建局 住房和城乡建设局"' in body
     assert "js/dept-picker.js" in body and "js/party-rows.js" in body
     form = body[body.index('id="registration-form"'):]
-    assert "<script>" not in form and "<script nonce" not in form
+    form = form[:form.index("</form>")]
+    assert "<script" not in form
     assert make_client("clerk").get("/static/js/dept-picker.js").status_code == 200
 
 

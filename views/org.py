@@ -1,6 +1,6 @@
 from flask import flash, request
 from flask_admin.actions import action
-from flask_login import current_user
+from flask_login import current_user, login_user
 from wtforms import PasswordField, SelectField
 from wtforms.validators import ValidationError
 
@@ -46,13 +46,14 @@ class UserView(ChangeRowsMixin, SecureModelView):
     column_list = ("username", "full_name", "role", "department", "position", "rank_order", "active",
                    "locked_until")
     column_details_list = ("username", "full_name", "role", "department", "position", "rank_order",
-                           "portfolio", "phone", "active", "failed_logins", "locked_until",
-                           "last_login_at", "created_at")
+                           "portfolio", "phone", "active", "must_change_password", "failed_logins",
+                           "locked_until", "last_login_at", "created_at")
     column_labels = {"username": "用户名", "full_name": "姓名", "role": "角色", "department": "所属单位",
                      "position": "职务", "rank_order": "排序（越小越靠前）", "active": "启用",
                      "locked_until": "锁定至", "portfolio": "分管工作", "phone": "电话",
                      "new_password": "新密码", "failed_logins": "连续密码错误次数",
-                     "last_login_at": "最近登录", "created_at": "创建时间"}
+                     "last_login_at": "最近登录", "created_at": "创建时间",
+                     "must_change_password": "须修改临时密码"}
     column_choices = {"role": list(ROLES.items())}
     column_searchable_list = ("username", "full_name")
     column_exclude_list = ("password_hash",)
@@ -62,7 +63,7 @@ class UserView(ChangeRowsMixin, SecureModelView):
     form_overrides = {"role": SelectField}
     form_args = {"role": {"choices": list(ROLES.items()), "label": "角色"}}
     # The password rules (length, required on create) are services/auth.save_user's.
-    form_extra_fields = {"new_password": PasswordField("新密码（不修改请留空）")}
+    form_extra_fields = {"new_password": PasswordField("新密码（临时密码，用户登录后须自行修改；不修改请留空）")}
 
     def on_model_change(self, form, model, is_created):
         try:
@@ -70,6 +71,8 @@ class UserView(ChangeRowsMixin, SecureModelView):
                            ip=request.remote_addr)
         except ServiceError as exc:
             raise ValidationError(exc.message) from None  # Flask-Admin shows it and rolls back
+        if model.id == current_user.id:
+            login_user(model)  # the admin's own sessions elsewhere end, this one goes on
 
     @action("unlock", "解除锁定", "确定解除所选用户的登录锁定吗？")
     def action_unlock(self, ids):

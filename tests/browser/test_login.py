@@ -1,9 +1,10 @@
+from services.auth import BAD_LOGIN
 from tests.browser.conftest import login, logout
 
 
 def test_wrong_password_says_so_in_chinese(page):
     login(page, "clerk", "wrong-password")
-    assert page.locator("#login-error").inner_text() == "用户名或密码错误。"
+    assert page.locator("#login-error").inner_text() == BAD_LOGIN
     assert "/login" in page.url
 
 
