@@ -428,7 +428,7 @@ def reassign(session, actor, pkg, leader_id, department_id=None):
         if busy:
             raise ServiceError(f"{busy[0]}已在其他包案中，不能改派此包案。")  # joined one meanwhile
     old = pkg.leader.full_name if pkg.leader else ""
-    pkg.leader_id, pkg.department_id, pkg.department = leader.id, dept.id, dept
+    pkg.leader, pkg.department = leader, dept
     pkg.status, pkg.outcome_note = "proposed", None
     for c in pkg.cases:
         _case_event(session, actor, c, f"包案改由{leader.full_name}负责（原{old}），责任单位{dept.name}",

@@ -288,7 +288,7 @@ def test_a_declined_package_gives_its_leader_no_reach_and_is_reassigned(office):
     assert access.can_see_case(db.session, far, c)  # the proposed package brings the case
     with pytest.raises(ServiceError, match="本人"):
         pk.decline(db.session, office["leader"], pkg, "不是我的")
-    with pytest.raises(Exception, match="退回理由"):
+    with pytest.raises(ServiceError, match="退回理由"):
         pk.decline(db.session, far, pkg, " ")
     db.session.rollback()
     pk.decline(db.session, far, pkg, "与本人分管工作无关")
