@@ -758,7 +758,10 @@ class Builder:
     def build_packages(self):
         """Three 包案 of repeat petitioners; the rows are made once their cases exist."""
         rng, u = self.rng, self.users
-        groups = sorted(self.repeat_groups, key=lambda g: -len(g))[:3]
+        # An accusation is never packaged with other cases (services.packages._check_cases).
+        groups = [g for g in self.repeat_groups
+                  if len({p.purpose == "accusation" for p in g}) == 1]
+        groups = sorted(groups, key=lambda g: -len(g))[:3]
         leaders = [u["leader"], u["leader2"], u["leader3"]]
         made = 0
         for i, (group, leader) in enumerate(zip(groups, leaders)):

@@ -66,7 +66,8 @@ DAY_MODES = {"calendar": "自然日", "working": "工作日"}
 RECEPTION_SLOTS = {"am": "上午", "pm": "下午", "day": "全天"}
 RECEPTION_STATUSES = {"planned": "计划", "received": "已接待", "swapped": "已调换", "cancelled": "取消"}
 
-PACKAGE_STATUSES = {"proposed": "待领导确认", "active": "化解中", "finished": "已结束"}
+PACKAGE_STATUSES = {"proposed": "待领导确认", "active": "化解中", "finished": "已结束", "declined": "领导已退回"}
+PACKAGE_OPEN = ("proposed", "active")  # a case sits in at most one open package
 PACKAGE_OUTCOMES = {"resolved": "已化解", "stopped": "息诉罢访", "unresolved": "未化解"}
 
 VOLUME_TYPES = {"special": "专卷", "ordinary": "普通"}

@@ -214,7 +214,8 @@ def case_filter(session, user):
             or_(ReceptionSchedule.leader_id == user.id, ReceptionSchedule.standin_id == user.id))),
         Case.id.in_(select(package_cases.c.case_id).join(
             PackageAssignment, PackageAssignment.id == package_cases.c.package_id
-        ).where(PackageAssignment.leader_id == user.id)),
+        # A package the leader declined (退回) gives no reach.
+        ).where(PackageAssignment.leader_id == user.id, PackageAssignment.status != "declined")),
     ))
 
 
@@ -267,7 +268,8 @@ def package_filter(session, user):
         select(package_cases.c.package_id).where(package_cases.c.case_id.in_(visible_case_ids(session, user))))
     clause = or_(PackageAssignment.department_id.in_(depts), in_reach)
     if role == LEADER:
-        clause = or_(clause, PackageAssignment.leader_id == user.id)
+        clause = or_(clause, and_(PackageAssignment.leader_id == user.id,
+                                  PackageAssignment.status != "declined"))
     return clause
 
 

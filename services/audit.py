@@ -11,6 +11,7 @@ ACTIONS = {
     "loan_approve": "批准借阅", "loan_deny": "不批准借阅", "loan_return": "登记归还",
     "download": "下载附件", "accusation_view": "查阅检举控告件",
     "accused_link": "关联被反映单位",
+    "package_change": "调整包案", "package_decline": "退回包案", "package_reassign": "改派包案",
 }
 
 

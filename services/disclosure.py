@@ -64,3 +64,15 @@ def note_filter(session, user, case, may_download):
             lambda m: m.group(0) if m.group(0) == case.number or number_ok(m.group(0)) else HIDDEN_CASE, note)
 
     return shown
+
+
+def may_link(session, user, a, b):
+    """May `user` see cases `a` and `b` shown together as the same petitioner's (a package, a
+    repeat list)? Only when both are in reach and every accusation among them is one whose accuser
+    the user may know: otherwise the other case names the accuser."""
+    for case in (a, b):
+        if not access.can_see_case(session, user, case):
+            return False
+        if case.purpose == "accusation" and not access.may_see_identity(session, user, case):
+            return False
+    return True

@@ -14,14 +14,17 @@ from sqlalchemy import false, func, select
 
 from models import (Case, CaseEvent, Department, PackageAssignment, PackageProgress, User,
                     package_cases)
-from models.enums import PACKAGE_OUTCOMES, PACKAGE_STATUSES
-from services import ServiceError, ValidationFailed, access, inputs
+from models.enums import PACKAGE_OPEN, PACKAGE_OUTCOMES, PACKAGE_STATUSES
+from services import ServiceError, ValidationFailed, access, audit, inputs
 from services.inputs import InputError
 from services.clock import today as office_today
 
 FOUR_CLEAR = (("leader_id", "包案领导"), ("department_id", "责任单位"),
               ("responsible_person", "责任人"), ("deadline", "办结期限"))
-STATUS_ORDER = {"active": 0, "proposed": 1, "finished": 2}
+STATUS_ORDER = {"active": 0, "proposed": 1, "declined": 2, "finished": 3}
+MSG_MIXED = ("检举控告类信访事项不能与其他类别的信访事项合并包案（合并会让看到包案的人知道检举人是谁）："
+             "{}。请将检举控告件单独包案。")
+MSG_ACCUSED_LEAD = "检举控告类事项的包案不得由被反映单位（及其上下级单位）作为责任单位。"
 
 
 # ---- scope ----------------------------------------------------------------------------------
@@ -100,30 +103,65 @@ def default_title(cases):
 def display_title(session, user, pkg):
     """The package title as `user` may read it: names of petitioners whose identity the user may
     not know, and numbers of cases out of reach, are replaced (older titles were built from them)."""
-    title = pkg.title or ""
-    if access.is_office_staff(user):
-        return title
-    for case in pkg.cases:
-        visible = access.can_see_case(session, user, case)
-        if not visible:
-            title = title.replace(case.number, "（编号保密）")
-        if not visible or not access.may_see_identity(session, user, case):
-            for p in case.petitioners:
-                if p.name:
-                    title = title.replace(p.name, access.MASKED_NAME)
-    return title
+    return redactor(session, user, pkg)(pkg.title)
 
 
-def case_rows(session, user, pkg):
-    """The package's cases as `user` may see them: [(case, petitioner names as party_view allows)]
-    and how many other cases are out of reach (only counted)."""
+def holds_accusation(pkg):
+    return any(is_accusation(c) for c in pkg.cases)
+
+
+def is_accusation(case):
+    return case.purpose == "accusation"
+
+
+def shown_cases(session, user, pkg):
+    """The package's cases as `user` may see them: [(case, petitioner names)] and how many other
+    cases are out of reach. An accusation is shown without its petitioner to whoever may not know
+    the accuser (party_view masks the name). The count of cases out of reach is 0 for a package
+    holding an accusation: "one more case of the same person" would itself tell of the accuser."""
     visible, hidden = [], 0
     for case in pkg.cases:
         if access.can_see_case(session, user, case):
             visible.append((case, petitioner_names(case, session, user)))
         else:
             hidden += 1
+    if hidden and holds_accusation(pkg) and not access.is_office_staff(user):
+        hidden = 0
     return visible, hidden
+
+
+
+def _secrets(case):
+    """The strings that name a petitioner of `case`: names, ID and phone numbers, full and masked."""
+    out = []
+    for p in case.petitioners:
+        out += [p.name, p.id_number, p.phone, access.mask_id(p.id_number), access.mask_phone(p.phone)]
+    return [s for s in out if s and len(s) >= 2]
+
+
+def redactor(session, user, pkg):
+    """redactor(...)(text) -> `text` (title, plan, progress, outcome note: free text a clerk or a
+    leader typed) with the petitioners of the package's accusations, whose accuser `user` may not
+    know, replaced by （保密）, and the numbers of cases out of the user's reach by （编号保密）."""
+    if access.is_office_staff(user):
+        return lambda text: text or ""
+    numbers, names = [], []
+    for case in pkg.cases:
+        visible = access.can_see_case(session, user, case)
+        if not visible:
+            numbers.append(case.number)
+        if not visible or not access.may_see_identity(session, user, case):
+            names += _secrets(case)
+    names.sort(key=len, reverse=True)  # a full ID before its shorter pieces
+
+    def shown(text):
+        text = text or ""
+        for number in numbers:
+            text = text.replace(number, "（编号保密）")
+        for name in names:
+            text = text.replace(name, access.MASKED_NAME)
+        return text
+    return shown
 
 
 # ---- suggestion by rank -----------------------------------------------------------------------
@@ -196,6 +234,8 @@ def missing_message(data):
 
 
 def _case_event(session, actor, case, note, **data):
+    if case.status == "archived":
+        return  # an archived file changes no more; the package keeps its own record
     session.add(CaseEvent(case_id=case.id, actor_id=getattr(actor, "id", None), action="package",
                           from_status=case.status, to_status=case.status, note=note, data=data))
 
@@ -237,26 +277,9 @@ def propose(session, actor, data):
     if deadline < office_today():
         raise ValidationFailed({"deadline": ["办结期限不能早于今天。"]})
 
-    cases = list(session.execute(select(Case).where(
-        Case.id.in_(ids), access.case_filter(session, actor))).scalars())
-    if len(cases) != len(ids):
-        raise ValidationFailed({"case_ids": ["所选信访事项不存在或不在您的查看范围内。"]})
-    cases.sort(key=lambda c: ids.index(c.id))
-    for c in cases:
-        if c.status == "voided":
-            raise ValidationFailed({"case_ids": [f"{c.number}已作废，不能包案。"]})
-    if len(cases) > 1:
-        common = set.intersection(*(petitioner_ids(c) for c in cases))
-        if not common:
-            listing = "；".join(f"{c.number}（{petitioner_names(c)}）" for c in cases)
-            raise ValidationFailed({"case_ids": [
-                f"只能将同一信访人的信访事项合并包案，所选事项的信访人不同：{listing}。请分别包案。"]})
-    busy = session.execute(
-        select(Case.number, PackageAssignment.title).join(package_cases, package_cases.c.case_id == Case.id)
-        .join(PackageAssignment, PackageAssignment.id == package_cases.c.package_id)
-        .where(Case.id.in_(ids), PackageAssignment.status != "finished")).first()
-    if busy:
-        raise ValidationFailed({"case_ids": [f"{busy[0]}已在包案“{busy[1]}”中，不能重复包案。"]})
+    cases = _cases_in_reach(session, actor, ids)
+    _check_cases(session, cases)
+    _check_department(session, cases, dept)
 
     try:
         title = inputs.parse_text(data.title, "包案事项名称", max_len=200) or default_title(cases)
@@ -271,6 +294,147 @@ def propose(session, actor, data):
     for c in cases:
         _case_event(session, actor, c, f"拟由{leader.full_name}包案，责任单位{dept.name}，责任人{person}，"
                                        f"办结期限{deadline}", package_id=pkg.id, step="propose")
+    session.flush()
+    return pkg
+
+
+def _cases_in_reach(session, actor, ids):
+    cases = list(session.execute(select(Case).where(
+        Case.id.in_(ids), access.case_filter(session, actor))).scalars())
+    if len(cases) != len(ids):
+        raise ValidationFailed({"case_ids": ["所选信访事项不存在或不在您的查看范围内。"]})
+    cases.sort(key=lambda c: ids.index(c.id))
+    return cases
+
+
+def _check_cases(session, cases, package=None):
+    """The cases of one package (with those already in `package`): none voided or archived, one
+    petitioner, an accusation never beside a case of another class, none in another open package."""
+    old = list(package.cases) if package is not None else []
+    for c in cases:
+        if c.status == "voided":
+            raise ValidationFailed({"case_ids": [f"{c.number}已作废，不能包案。"]})
+        if c.status == "archived":
+            raise ValidationFailed({"case_ids": [f"{c.number}已归档，归档案卷不再写入记录，不能包案。"]})
+    together = old + [c for c in cases if c not in old]
+    if len(together) > 1:
+        common = set.intersection(*(petitioner_ids(c) for c in together))
+        if not common:
+            listing = "；".join(f"{c.number}（{petitioner_names(c)}）" for c in together)
+            raise ValidationFailed({"case_ids": [
+                f"只能将同一信访人的信访事项合并包案，所选事项的信访人不同：{listing}。请分别包案。"]})
+    accusations = [c for c in together if is_accusation(c)]
+    if accusations and len(accusations) != len(together):
+        from models.enums import PURPOSES
+        listing = "、".join(f"{c.number}（{PURPOSES.get(c.purpose, c.purpose)}）" for c in together)
+        raise ValidationFailed({"case_ids": [MSG_MIXED.format(listing)]})
+    q = (select(Case.number, PackageAssignment.title).join(package_cases, package_cases.c.case_id == Case.id)
+         .join(PackageAssignment, PackageAssignment.id == package_cases.c.package_id)
+         .where(Case.id.in_([c.id for c in cases]), PackageAssignment.status.in_(PACKAGE_OPEN)))
+    if package is not None:
+        q = q.where(PackageAssignment.id != package.id)
+    busy = session.execute(q).first()
+    if busy:
+        raise ValidationFailed({"case_ids": [f"{busy[0]}已在包案“{busy[1]}”中，不能重复包案。"]})
+
+
+def _check_department(session, cases, dept):
+    """The accused unit (and the units above and below it) never leads the package of an
+    accusation against it: it would read the accusation and meet the accuser (access.may_route_to)."""
+    for c in cases:
+        ok, _msg = access.may_route_to(session, c, dept)
+        if not ok:
+            raise ValidationFailed({"department_id": [MSG_ACCUSED_LEAD]})
+
+
+def _open_for_office(actor, pkg):
+    if not access.may_view(actor, "package", access.C):
+        raise ServiceError("只有信访办可以调整包案。")
+    if pkg.status not in (*PACKAGE_OPEN, "declined"):
+        raise ServiceError(f"该包案状态为“{PACKAGE_STATUSES.get(pkg.status)}”，不能调整。")
+
+
+def add_cases(session, actor, pkg, case_ids):
+    """The office adds cases of the same petitioner to an open (or declined) package; the same
+    rules as propose (_check_cases). Returns the cases added."""
+    _open_for_office(actor, pkg)
+    parsed = [inputs.parse_id(i) for i in (case_ids or [])]
+    ids = [] if None in parsed else [i for i in dict.fromkeys(parsed) if i not in {c.id for c in pkg.cases}]
+    if not ids:
+        raise ValidationFailed({"case_ids": ["请填写要加入包案的信访事项编号（已在本包案中的不必再填）。"]})
+    cases = _cases_in_reach(session, actor, ids)
+    _check_cases(session, cases, package=pkg)
+    _check_department(session, cases, pkg.department)
+    pkg.cases.extend(cases)
+    for c in cases:
+        _case_event(session, actor, c, f"加入{pkg.leader.full_name}包案，责任单位{pkg.department.name}",
+                    package_id=pkg.id, step="add_cases")
+    audit.record(session, actor, "package_change",
+                 detail=f"包案#{pkg.id}加入信访事项 {'、'.join(c.number for c in cases)}")
+    session.flush()
+    return cases
+
+
+def may_adjust(actor, pkg):
+    """The office adds cases to, or names another leader for, a package not yet finished."""
+    return access.may_view(actor, "package", access.C) and pkg.status in (*PACKAGE_OPEN, "declined")
+
+
+def may_decline(actor, pkg):
+    return may_accept(actor, pkg)
+
+
+def decline(session, actor, pkg, reason):
+    """The proposed leader declines the package (退回) with a reason; the office then names another
+    leader (reassign). The cases leave the leader's reach (access.case_filter)."""
+    if pkg.status != "proposed":
+        raise ServiceError(f"该包案状态为“{PACKAGE_STATUSES.get(pkg.status)}”，不能退回。")
+    if not _own_leader(actor, pkg):
+        raise ServiceError("只有包案领导本人可以退回包案。")
+    reason = inputs.parse_text(reason, "退回理由", required=True, max_len=2000)
+    pkg.status = "declined"
+    pkg.outcome_note = reason  # the note on how the package left this leader
+    for c in pkg.cases:
+        _case_event(session, actor, c, f"{actor.full_name}退回包案：{reason}", package_id=pkg.id, step="decline")
+    audit.record(session, actor, "package_decline", detail=f"包案#{pkg.id}：{reason}"[:2000])
+    session.flush()
+
+
+def reassign(session, actor, pkg, leader_id, department_id=None):
+    """The office names another leader (and optionally another responsible department) for a
+    proposed or declined package; it is proposed again, for the new leader to accept."""
+    _open_for_office(actor, pkg)
+    if pkg.status == "active":
+        raise ServiceError("包案领导已确认，不能改派。")
+    leader_pk = inputs.parse_id(leader_id)
+    leader = session.get(User, leader_pk) if leader_pk is not None else None
+    if leader is None or leader.role != "leader" or not leader.active:
+        raise ValidationFailed({"leader_id": ["包案领导必须是在职的领导。"]})
+    if pkg.status == "declined" and leader.id == pkg.leader_id:
+        raise ValidationFailed({"leader_id": ["该领导已退回此包案，请另选包案领导。"]})
+    dept = pkg.department
+    if department_id not in (None, ""):
+        dept_pk = inputs.parse_id(department_id)
+        dept = session.get(Department, dept_pk) if dept_pk is not None else None
+        if dept is None or not dept.active:
+            raise ValidationFailed({"department_id": ["责任单位不存在或已停用。"]})
+    _check_department(session, pkg.cases, dept)
+    if pkg.status == "declined":
+        busy = session.execute(
+            select(Case.number).join(package_cases, package_cases.c.case_id == Case.id)
+            .join(PackageAssignment, PackageAssignment.id == package_cases.c.package_id)
+            .where(Case.id.in_([c.id for c in pkg.cases]), PackageAssignment.id != pkg.id,
+                   PackageAssignment.status.in_(PACKAGE_OPEN))).first()
+        if busy:
+            raise ServiceError(f"{busy[0]}已在其他包案中，不能改派此包案。")  # joined one meanwhile
+    old = pkg.leader.full_name if pkg.leader else ""
+    pkg.leader, pkg.department = leader, dept
+    pkg.status, pkg.outcome_note = "proposed", None
+    for c in pkg.cases:
+        _case_event(session, actor, c, f"包案改由{leader.full_name}负责（原{old}），责任单位{dept.name}",
+                    package_id=pkg.id, step="reassign")
+    audit.record(session, actor, "package_reassign",
+                 detail=f"包案#{pkg.id}：{old} → {leader.full_name}，责任单位{dept.name}")
     session.flush()
     return pkg
 
@@ -358,11 +522,11 @@ def days_left(pkg, today=None):
 
 
 def is_package_overdue(pkg, today=None):
-    return pkg.status != "finished" and pkg.deadline is not None and pkg.deadline < (today or office_today())
+    return pkg.status in PACKAGE_OPEN and pkg.deadline is not None and pkg.deadline < (today or office_today())
 
 
 def deadline_label(pkg, today=None):
-    if pkg.status == "finished":
+    if pkg.status not in PACKAGE_OPEN:
         return ""
     n = days_left(pkg, today)
     if n is None:
@@ -400,7 +564,7 @@ def rows_for(packages, today=None, *, session=None, user=None):
 def my_packages(session, leader, today=None):
     """The leader's own packages: open ones first (soonest deadline first), then finished ones."""
     pkgs = list(session.execute(select(PackageAssignment).where(
-        PackageAssignment.leader_id == leader.id)).scalars())
+        PackageAssignment.leader_id == leader.id, PackageAssignment.status != "declined")).scalars())
     pkgs.sort(key=lambda p: (STATUS_ORDER.get(p.status, 9), p.deadline if p.status != "finished" else date.max,
                              -(p.finished_on or date.min).toordinal(), p.id))
     return rows_for(pkgs, today, session=session, user=leader)

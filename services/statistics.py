@@ -551,15 +551,16 @@ def package_ledger_rows(session, user, today=None):
     out = []
     for p in items:
         latest = p.progress[-1] if p.progress else None
+        shown = packages.redactor(session, user, p)  # typed text may name an accuser
         out.append({
-            "id": p.id, "title": packages.display_title(session, user, p), "leader": p.leader.full_name if p.leader else "",
+            "id": p.id, "title": shown(p.title), "leader": p.leader.full_name if p.leader else "",
             "department": p.department.name if p.department else "",
-            "person": p.responsible_person, "deadline": p.deadline, "plan": p.plan,
+            "person": p.responsible_person, "deadline": p.deadline, "plan": shown(p.plan),
             "status": PACKAGE_STATUSES.get(p.status, p.status),
             "outcome": PACKAGE_OUTCOMES.get(p.outcome, p.outcome or ""),
-            "latest_on": latest.on if latest else None, "latest": latest.text if latest else "",
+            "latest_on": latest.on if latest else None, "latest": shown(latest.text) if latest else "",
             "cases": "、".join(c.number for c in p.cases if visible is None or c.id in visible),
-            "overdue": p.status != "finished" and p.deadline < today,
+            "overdue": packages.is_package_overdue(p, today),
         })
     return out
 

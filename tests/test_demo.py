@@ -157,6 +157,8 @@ def test_reviews_receptions_packages_archive(session):
         assert 1 <= len(p.progress) <= 3 and len(p.cases) >= 2
         people = [{cp.party_id for cp in c.parties if cp.role == "petitioner"} for c in p.cases]
         assert set.intersection(*people)
+        # An accusation never sits in a package beside another class of case.
+        assert len({c.purpose == "accusation" for c in p.cases}) == 1
         assert (p.status == "finished") == (p.outcome is not None)
     archived = [c for c in cases if c.status == "archived"]
     records = session.scalars(select(ArchiveRecord)).all()

@@ -7,6 +7,7 @@ from markupsafe import Markup
 
 from models import PackageAssignment, db
 from models.enums import PACKAGE_OUTCOMES, PACKAGE_STATUSES
+from services import ServiceError
 from services import packages as svc
 from services.clock import today as office_today
 from views.base import SecureBaseView, SecureModelView
@@ -99,12 +100,17 @@ class PackageView(SecureModelView):
         pkg = self.get_one(request.args.get("id"))
         if pkg is None:
             abort(404)
-        visible, hidden = svc.case_rows(db.session, current_user, pkg)
+        visible, hidden = svc.shown_cases(db.session, current_user, pkg)
+        shown = svc.redactor(db.session, current_user, pkg)
+        may_adjust = svc.may_adjust(current_user, pkg)
         return self.render(
-            self.details_template, pkg=pkg, pkg_title=svc.display_title(db.session, current_user, pkg),
+            self.details_template, pkg=pkg, pkg_title=shown(pkg.title), shown=shown,
             cases=visible, hidden_cases=hidden,
             deadline_label=svc.deadline_label(pkg), overdue=svc.is_package_overdue(pkg),
-            may_accept=svc.may_accept(current_user, pkg),
+            may_accept=svc.may_accept(current_user, pkg), may_decline=svc.may_decline(current_user, pkg),
+            may_add_cases=may_adjust, may_reassign=may_adjust and pkg.status in ("proposed", "declined"),
+            leaders=svc.leader_choices(db.session) if may_adjust else [],
+            departments=svc.active_departments(db.session) if may_adjust else [],
             may_progress=svc.may_progress(db.session, current_user, pkg),
             may_finish=svc.may_finish(current_user, pkg), outcomes=PACKAGE_OUTCOMES,
             statuses=PACKAGE_STATUSES, today=office_today(), return_url=self.get_url(".index_view"))
@@ -124,6 +130,44 @@ class PackageView(SecureModelView):
         def run(pkg):
             svc.accept(db.session, current_user, pkg)
             return "已确认包案，状态为“化解中”。"
+        return self._move(run)
+
+    @expose("/decline/", methods=("POST",))
+    def decline_view(self):
+        """The proposed leader declines (退回); the package then leaves the leader's reach, so the
+        answer is 我的包案, not the package page."""
+        pkg = self.get_one(request.args.get("id"))
+        if pkg is None:
+            abort(404)
+        with saving(flash_errors=True) as result:
+            svc.decline(db.session, current_user, pkg, request.form.get("reason"))
+        if not result.ok:
+            return redirect(self.get_url(".details_view", id=pkg.id))
+        flash("已退回包案，信访办将另行确定包案领导。", "success")
+        return redirect(self.get_url("my_packages.index"))
+
+    @expose("/add-cases/", methods=("POST",))
+    def add_cases_view(self):
+        if not self.can_create:
+            abort(403)
+
+        def run(pkg):
+            cases, unknown = svc.find_cases(db.session, current_user, request.form.get("cases", ""))
+            if unknown:
+                raise ServiceError(svc.unknown_cases_message(unknown))
+            added = svc.add_cases(db.session, current_user, pkg, [c.id for c in cases])
+            return f"已将{'、'.join(c.number for c in added)}加入包案。"
+        return self._move(run)
+
+    @expose("/reassign/", methods=("POST",))
+    def reassign_view(self):
+        if not self.can_create:
+            abort(403)
+
+        def run(pkg):
+            svc.reassign(db.session, current_user, pkg, request.form.get("leader_id"),
+                         request.form.get("department_id") or None)
+            return f"已改由{pkg.leader.full_name}包案，待其确认。"
         return self._move(run)
 
     @expose("/progress/", methods=("POST",))

@@ -6,19 +6,20 @@ from itertools import count
 import pytest
 from sqlalchemy import func, select
 
-from models import Case, CaseEvent, CaseParty, PackageAssignment, PackageProgress, Party, db
-from services import ServiceError, ValidationFailed
+from models import (AuditLog, Case, CaseEvent, CaseParty, PackageAssignment, PackageProgress, Party,
+                    db)
+from services import ServiceError, ValidationFailed, access
 from services import packages as pk
-from tests.factories import leaders_office
+from tests.factories import leaders_office, make_user
 
 
 _seq = count(1)
 TODAY = date(2026, 11, 20)
 
 
-def _case(dept, petitioner, place="城关镇", status="handling"):
+def _case(dept, petitioner, place="城关镇", status="handling", purpose="request"):
     n = next(_seq)
-    c = Case(number=f"2026-{n:06d}", query_code=f"P{n:06d}", channel="visit", purpose="request",
+    c = Case(number=f"2026-{n:06d}", query_code=f"P{n:06d}", channel="visit", purpose=purpose,
              category="城乡建设", received_on=date(2026, 9, n % 28 + 1), summary=f"反映问题{n}",
              incident_place=place, status=status, department=dept)
     db.session.add(c)
@@ -208,3 +209,121 @@ def test_scope_handlers_see_their_reach_only(office):
     assert pk.get_visible(db.session, office["handler1"], p2.id) is None
     assert pk.get_visible(db.session, office["handler1"], "x") is None
     assert pk.get_visible(db.session, None, p1.id) is None
+
+
+# ---- issue 11: an accusation is never packaged beside its accuser's other cases ----------------
+
+def _accusation(office, petitioner, accused_dept=None, dept=None):
+    c = _case(dept or office["rs"], petitioner, purpose="accusation")
+    if accused_dept is not None:
+        unit = Party(name=accused_dept.name, kind="unit", department_id=accused_dept.id)
+        db.session.add(unit)
+        db.session.add(CaseParty(case=c, party=unit, role="accused"))
+        db.session.flush()
+    return c
+
+
+def _count(model, *where):
+    return db.session.execute(select(func.count()).select_from(model).where(*where)).scalar()
+
+
+def test_an_accusation_is_never_packaged_with_other_cases(office):
+    plain, accusation = _case(office["zj"], office["张三"]), _accusation(office, office["张三"])
+    db.session.commit()
+    with pytest.raises(ValidationFailed) as exc:
+        pk.propose(db.session, office["clerk"], _input(office, [plain, accusation]))
+    assert "检举控告类信访事项不能与其他类别的信访事项合并包案" in exc.value.message
+    assert accusation.number in exc.value.message and "请将检举控告件单独包案" in exc.value.message
+    db.session.rollback()
+    assert _count(PackageAssignment) == 0 and _count(CaseEvent) == 0
+    # Alone it may be packaged; nothing else of the accuser may join it, nor it another package.
+    alone = pk.propose(db.session, office["clerk"], _input(office, [accusation], department_id=office["rs"].id))
+    other = pk.propose(db.session, office["clerk"], _input(office, [plain]))
+    db.session.commit()
+    for pkg, case in ((alone, plain), (other, accusation)):
+        with pytest.raises(ValidationFailed, match="检举控告类"):
+            pk.add_cases(db.session, office["clerk"], pkg, [case.id])
+        db.session.rollback()
+    assert [c.id for c in alone.cases] == [accusation.id] and [c.id for c in other.cases] == [plain.id]
+
+
+def test_archived_cases_are_refused_and_get_no_events(office):
+    done = _case(office["zj"], office["张三"], status="archived")
+    live = _case(office["zj"], office["张三"])
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match=f"{done.number}已归档"):
+        pk.propose(db.session, office["clerk"], _input(office, [live, done]))
+    db.session.rollback()
+    pkg = pk.propose(db.session, office["clerk"], _input(office, [live]))
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="已归档"):
+        pk.add_cases(db.session, office["clerk"], pkg, [done.id])
+    db.session.rollback()
+    assert _count(CaseEvent, CaseEvent.case_id == done.id) == 0
+
+
+def test_the_office_adds_cases_of_the_same_petitioner(office):
+    a, b, other = _case(office["zj"], office["张三"]), _case(office["zj"], office["张三"]), _case(office["zj"], office["李四"])
+    pkg = pk.propose(db.session, office["clerk"], _input(office, [a]))
+    db.session.commit()
+    with pytest.raises(ServiceError, match="只有信访办"):
+        pk.add_cases(db.session, office["leader"], pkg, [b.id])
+    with pytest.raises(ValidationFailed, match="同一信访人"):
+        pk.add_cases(db.session, office["clerk"], pkg, [other.id])
+    db.session.rollback()
+    pk.add_cases(db.session, office["clerk"], pkg, [b.id])
+    db.session.commit()
+    assert {c.id for c in pkg.cases} == {a.id, b.id}
+    assert _count(CaseEvent, CaseEvent.case_id == b.id, CaseEvent.action == "package") == 1
+    assert _count(AuditLog, AuditLog.action == "package_change") == 1
+    with pytest.raises(ValidationFailed, match="已在本包案中"):
+        pk.add_cases(db.session, office["clerk"], pkg, [b.id])
+
+
+def test_a_declined_package_gives_its_leader_no_reach_and_is_reassigned(office):
+    far = make_user("leader4", "钱局长", "leader", office["rs"], 4)
+    c = _case(office["zj"], office["张三"])
+    pkg = pk.propose(db.session, office["clerk"], _input(office, [c], leader_id=far.id))
+    db.session.commit()
+    assert access.can_see_case(db.session, far, c)  # the proposed package brings the case
+    with pytest.raises(ServiceError, match="本人"):
+        pk.decline(db.session, office["leader"], pkg, "不是我的")
+    with pytest.raises(ServiceError, match="退回理由"):
+        pk.decline(db.session, far, pkg, " ")
+    db.session.rollback()
+    pk.decline(db.session, far, pkg, "与本人分管工作无关")
+    db.session.commit()
+    assert pkg.status == "declined" and pkg.outcome_note == "与本人分管工作无关"
+    assert not access.can_see_case(db.session, far, c)
+    assert pk.get_visible(db.session, far, pkg.id) is None and pk.my_packages(db.session, far) == []
+    assert _count(AuditLog, AuditLog.action == "package_decline") == 1
+    # The case is free again, and the office names another leader.
+    with pytest.raises(ServiceError, match="只有信访办"):
+        pk.reassign(db.session, far, pkg, office["leader2"].id)
+    with pytest.raises(ValidationFailed, match="已退回"):
+        pk.reassign(db.session, office["clerk"], pkg, far.id)
+    with pytest.raises(ValidationFailed, match="在职的领导"):
+        pk.reassign(db.session, office["clerk"], pkg, office["handler1"].id)
+    db.session.rollback()
+    pk.reassign(db.session, office["clerk"], pkg, office["leader2"].id, office["rs"].id)
+    db.session.commit()
+    assert (pkg.status, pkg.leader_id, pkg.department_id) == ("proposed", office["leader2"].id, office["rs"].id)
+    assert _count(AuditLog, AuditLog.action == "package_reassign") == 1
+    pk.accept(db.session, office["leader2"], pkg)
+    with pytest.raises(ServiceError, match="已确认"):
+        pk.reassign(db.session, office["clerk"], pkg, office["leader"].id)
+
+
+def test_the_accused_unit_never_leads_the_package_of_an_accusation_against_it(office):
+    c = _accusation(office, office["张三"], accused_dept=office["zj"], dept=office["rs"])
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="不得由被反映单位") as exc:
+        pk.propose(db.session, office["clerk"], _input(office, [c], department_id=office["zj"].id))
+    assert "department_id" in exc.value.errors
+    db.session.rollback()
+    pkg = pk.propose(db.session, office["clerk"], _input(office, [c], department_id=office["rs"].id))
+    db.session.commit()
+    with pytest.raises(ValidationFailed, match="不得由被反映单位"):
+        pk.reassign(db.session, office["clerk"], pkg, office["leader2"].id, office["zj"].id)
+    db.session.rollback()
+    assert pkg.department_id == office["rs"].id and pkg.leader_id == office["leader"].id

@@ -3,6 +3,7 @@ receiving visitors, 包案 (propose, scope on every door), 我的包案 and 我�
 
 The first tests run on the demo office (`make_client`); the detailed ones build a small office by
 hand on the `app` fixture with the demo office's usernames (password demo1234)."""
+import re
 from datetime import date
 from io import BytesIO
 
@@ -306,3 +307,39 @@ def test_every_page_answers_without_error_for_every_role(office, login):
     resp = clerk.get(f"/admin/reception/edit/?id={made.id}", follow_redirects=True)
     assert "不能再修改" in resp.get_data(as_text=True)
     assert login("leader").get("/admin/reception/new/").status_code == 403
+
+
+def test_leader_declines_and_the_office_reassigns_and_adds_cases(office, login):
+    pkg = _pkg(office, office["leader"], office["zj"], office["c_zj"], "房屋漏水包案", status="proposed")
+    leader = login("leader")
+    page = leader.get(f"/admin/package/details/?id={pkg.id}").get_data(as_text=True)
+    assert 'id="decline-form"' in page and 'id="reassign-form"' not in page
+    resp = leader.post(f"/admin/package/decline/?id={pkg.id}", data={"reason": ""}, follow_redirects=True)
+    assert "退回理由" in resp.get_data(as_text=True)
+    resp = leader.post(f"/admin/package/decline/?id={pkg.id}", data={"reason": "需回避"}, follow_redirects=True)
+    assert "已退回包案" in resp.get_data(as_text=True) and "房屋漏水包案" not in resp.get_data(as_text=True)
+    clerk = login("clerk")
+    page = clerk.get(f"/admin/package/details/?id={pkg.id}").get_data(as_text=True)
+    assert "领导已退回" in page and "需回避" in page and 'id="reassign-form"' in page
+    # Another petitioner's case is refused with the rule's message; the same petitioner's joins.
+    resp = clerk.post(f"/admin/package/add-cases/?id={pkg.id}", data={"cases": office["c_rs"].number},
+                      follow_redirects=True)
+    assert "只能将同一信访人的信访事项合并包案" in resp.get_data(as_text=True)
+    more = _case(office["zj"], office["zhang"], 3)
+    db.session.commit()
+    resp = clerk.post(f"/admin/package/add-cases/?id={pkg.id}", data={"cases": more.number},
+                      follow_redirects=True)
+    assert f"已将{more.number}加入包案" in resp.get_data(as_text=True)
+    resp = clerk.post(f"/admin/package/reassign/?id={pkg.id}",
+                      data={"leader_id": str(office["leader2"].id), "department_id": str(office["zj"].id)},
+                      follow_redirects=True)
+    body = resp.get_data(as_text=True)
+    assert "已改由赵县长包案，待其确认" in body, re.findall(r"alert[^>]*>(.*?)</div>", body, re.S)
+    for who in ("leader", "leader2", "handler1"):
+        assert login(who).post(f"/admin/package/reassign/?id={pkg.id}",
+                               data={"leader_id": str(office["leader"].id)}).status_code == 403
+        assert login(who).post(f"/admin/package/add-cases/?id={pkg.id}",
+                               data={"cases": more.number}).status_code == 403
+    db.session.expire_all()
+    pkg = db.session.get(PackageAssignment, pkg.id)
+    assert (pkg.status, pkg.leader_id, len(pkg.cases)) == ("proposed", office["leader2"].id, 2)
