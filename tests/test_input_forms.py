@@ -76,11 +76,11 @@ def test_import_date_cells(make_client, style):
 
 
 def _free_case():
-    """A case of the demo office with a petitioner that is in no open package."""
+    """A case of the demo office (not voided or archived) with a petitioner that is in no open package."""
     busy = select(package_cases.c.case_id).join(
         PackageAssignment, PackageAssignment.id == package_cases.c.package_id).where(
         PackageAssignment.status != "finished")
-    for case in db.session.execute(select(Case).where(Case.status != "voided", Case.id.not_in(busy))
+    for case in db.session.execute(select(Case).where(Case.status.not_in(("voided", "archived")), Case.id.not_in(busy))
                                    .order_by(Case.id)).scalars():
         if case.petitioners:
             return case

@@ -200,6 +200,8 @@ def login(page, username, password=DEMO_PASSWORD):
         from playwright.sync_api import expect
 
         expect(page.locator("#logout-link")).to_be_visible()
+        # The menu's dropdowns work once the scripts at the page's end have run.
+        page.wait_for_load_state("load")
 
 
 def logout(page):
