@@ -186,3 +186,59 @@ def test_withheld_attachment_names_are_not_shown(accusation, make_client):
     body = _page(make_client("leader"), accusation)
     assert "实名举报信" not in body and "（保密材料）" in body
     assert "检举人甲某实名举报信.pdf" in _page(make_client("handler3"), accusation)
+
+
+# ---- every place two cases of one petitioner are shown together --------------------------------
+# The crawl's scene (tests/test_identity_crawl.py): 钱多多's two accusations (accused units spelled
+# loosely) and a plain request of theirs that 住建局 handles, with the packagings a clerk might try.
+from tests import test_identity_crawl as crawl  # noqa: E402
+
+scene = crawl.scene
+
+
+def _doors(scene):
+    """The places that show several cases at once: the repeat list on each case page, each package
+    page and the 包案台账, the overdue list and its Excel (a week past every due date), the
+    statistics report and its Excel, the case list and its export, the reception list."""
+    urls = [f"/admin/case/details/?id={c.id}" for c in (*scene["accusations"], scene["plain"])]
+    urls += [f"/admin/package/details/?id={p.id}" for p in scene["packages"]]
+    urls += ["/admin/package/", "/admin/sheets/packages.xlsx", "/admin/overdue/",
+             "/admin/overdue/export.xlsx", "/admin/statistics/?period=month&year=2026&month=11",
+             "/admin/statistics/export.xlsx?period=month&year=2026&month=11",
+             "/admin/case/", "/admin/case/export.xlsx", "/admin/reception/"]
+    return urls
+
+
+@pytest.mark.parametrize("username", ["handler1", "handler2", "leader", "leader2", "leader3", "archivist"])
+def test_no_door_shows_an_accusation_beside_its_accuser(make_client, scene, username, time_machine):
+    from tests.conftest import DEMO_TODAY, noon
+    from datetime import timedelta
+
+    opened = 0
+    for when in (DEMO_TODAY, DEMO_TODAY + timedelta(days=70)):
+        time_machine.move_to(noon(when))
+        client = make_client(username)  # a login of that day (a session cookie does not travel back)
+        for url in _doors(scene):
+            resp = client.get(url)
+            assert resp.status_code in (200, 302, 403, 404), (url, resp.status_code)
+            if resp.status_code != 200:
+                continue
+            opened += 1
+            body = crawl._text(resp)
+            for unit in crawl._units(url, resp, body):
+                if any(m in unit for m in scene["markers"]):
+                    leaked = [s for s in crawl.SECRETS if s in unit]
+                    assert not leaked, f"{username} sees {leaked} beside the accusation at {url}"
+            if username == "handler1":  # 住建局 is the accused unit of 甲案
+                assert not any(m in body for m in scene["accused_unit"]["handler1"]), url
+    least = 2 if username == "archivist" else 10  # the archivist reaches only the case list and export
+    assert opened >= least, f"{username} opened only {opened} of the doors"
+
+
+def test_an_accusation_is_never_packaged_with_its_accusers_other_case(scene):
+    """The scene's clerk tried to package 丙案 with 甲案: refused, so each went alone."""
+    accusation_ids = {c.id for c in scene["accusations"]}
+    for pkg in scene["packages"]:
+        kinds = {c.id in accusation_ids for c in pkg.cases}
+        assert len(kinds) == 1, [c.number for c in pkg.cases]
+    assert len(scene["packages"]) == 2
