@@ -204,6 +204,23 @@ def login(page, username, password=DEMO_PASSWORD):
         page.wait_for_load_state("load")
 
 
+def menu(page, top, item, exact=False):
+    """Open a dropdown of the top menu and click one of its entries, once the page's scripts (the
+    dropdown's) have run: a click just after a navigation can land before them."""
+    from playwright.sync_api import expect
+
+    page.wait_for_load_state("load")
+    entry = page.get_by_role("link", name=item, exact=exact)
+    for _ in range(3):
+        page.get_by_role("link", name=top).click()
+        try:
+            expect(entry).to_be_visible(timeout=2000)
+            break
+        except AssertionError:
+            continue
+    entry.click()
+
+
 def logout(page):
     page.click("#logout-link")
     page.wait_for_url("**/login")

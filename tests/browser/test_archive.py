@@ -1,7 +1,7 @@
 """The archivist files a closed case (一案一档): 归档 → form → the case is 已归档 and read-only."""
 from playwright.sync_api import expect
 
-from tests.browser.conftest import login, open_case
+from tests.browser.conftest import login, menu, open_case
 
 
 def test_archivist_files_a_closed_case(page, live_server):
@@ -41,8 +41,7 @@ def test_archivist_files_a_closed_case(page, live_server):
     expect(page.locator("#attachment-upload")).to_have_count(0)
 
     # the archive catalogue lists the new file
-    page.get_by_role("link", name="档案管理").click()
-    page.get_by_role("link", name="档案", exact=True).click()
+    menu(page, "档案管理", "档案", exact=True)
     page.get_by_placeholder("档号").fill("XF-2026-专-9001")
     page.keyboard.press("Enter")
     row = page.locator("table.model-list tbody tr").filter(has_text="XF-2026-专-9001")

@@ -5,7 +5,7 @@ import re
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import id_number, login, register_case
+from tests.browser.conftest import id_number, login, menu, register_case
 
 OFFICE = "示范县信访局"
 
@@ -33,8 +33,7 @@ def test_clerk_exports_ledger_and_monthly_report(page, tmp_path):
     login(page, "clerk")
 
     # the monthly report before: this month's total as the page shows it
-    page.get_by_role("link", name="统计报表").click()
-    page.get_by_role("link", name="信访工作统计表").click()
+    menu(page, "统计报表", "信访工作统计表")
     expect(page.locator("#stats-subtitle")).to_contain_text("2026年11月")
     total_before = _page_total(page)
 
@@ -59,8 +58,7 @@ def test_clerk_exports_ledger_and_monthly_report(page, tmp_path):
     assert totals[1] == f"{listed}件"  # the ledger holds what the list holds
 
     # ---- the monthly statistics report ---------------------------------------------------------------
-    page.get_by_role("link", name="统计报表").click()
-    page.get_by_role("link", name="信访工作统计表").click()
+    menu(page, "统计报表", "信访工作统计表")
     page.get_by_label("期间").select_option(label="月报")
     page.get_by_label("年份").select_option(label="2026年")
     page.get_by_label("月份").select_option(label="11月")

@@ -5,15 +5,14 @@ from datetime import date
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from tests.browser.conftest import flash_text, login
+from tests.browser.conftest import flash_text, login, menu
 
 OFFICE = "示范县信访局"
 
 
 def test_clerk_generates_publishes_and_exports_next_months_rota(page, tmp_path):
     login(page, "clerk")
-    page.get_by_role("link", name="领导工作").click()
-    page.get_by_role("link", name="接待日历").click()
+    menu(page, "领导工作", "接待日历")
     expect(page.locator("#calendar-title")).to_have_text(f"{OFFICE} 2026年11月 领导接待日")
     page.get_by_role("link", name="下一月").click()
     expect(page.locator("#calendar-title")).to_contain_text("2026年12月")
@@ -86,8 +85,7 @@ def test_clerk_proposes_a_package_and_the_leader_accepts_it(page, desk, live_ser
         "WHERE d.name = '县住房和城乡建设局' AND c.status = 'handling' "
         "AND c.id NOT IN (SELECT case_id FROM package_case) ORDER BY c.id LIMIT 1")[0]
     login(page, "clerk")
-    page.get_by_role("link", name="领导工作").click()
-    page.get_by_role("link", name="包案", exact=True).click()
+    menu(page, "领导工作", "包案", exact=True)
     page.get_by_role("link", name="创建").click()
     expect(page.get_by_role("heading", name="提出包案")).to_be_visible()
     page.get_by_placeholder("多个编号用逗号或空格分隔").fill(case.number)
@@ -115,8 +113,7 @@ def test_clerk_proposes_a_package_and_the_leader_accepts_it(page, desk, live_ser
         expect(facts).to_contain_text(text)
 
     leader = desk("leader")
-    leader.get_by_role("link", name="领导工作").click()
-    leader.get_by_role("link", name="我的包案").click()
+    menu(leader, "领导工作", "我的包案")
     row = leader.locator("#my-packages tbody tr").filter(has_text="浏览器测试包案：小区排水问题")
     expect(row).to_contain_text("待领导确认")
     expect(row).to_contain_text("县住房和城乡建设局 / 刘强")
@@ -129,8 +126,7 @@ def test_clerk_proposes_a_package_and_the_leader_accepts_it(page, desk, live_ser
     assert "已确认包案" in flash_text(leader)
     expect(leader.locator("#package-case-list")).to_contain_text(case.number)
 
-    leader.get_by_role("link", name="领导工作").click()
-    leader.get_by_role("link", name="我的包案").click()
+    menu(leader, "领导工作", "我的包案")
     row = leader.locator("#my-packages tbody tr").filter(has_text="浏览器测试包案：小区排水问题")
     expect(row).to_contain_text("化解中")
     expect(row.locator(".days-left")).not_to_be_empty()
