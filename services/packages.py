@@ -14,7 +14,7 @@ from sqlalchemy import false, func, select
 
 from models import (Case, CaseEvent, Department, PackageAssignment, PackageProgress, User,
                     package_cases)
-from models.enums import PACKAGE_OPEN, PACKAGE_OUTCOMES, PACKAGE_STATUSES
+from models.enums import PACKAGE_OPEN, PACKAGE_OUTCOMES, PACKAGE_STATUSES, PURPOSES
 from services import ServiceError, ValidationFailed, access, audit, inputs
 from services.inputs import InputError
 from services.clock import today as office_today
@@ -128,7 +128,6 @@ def shown_cases(session, user, pkg):
     if hidden and holds_accusation(pkg) and not access.is_office_staff(user):
         hidden = 0
     return visible, hidden
-
 
 
 def _secrets(case):
@@ -325,17 +324,21 @@ def _check_cases(session, cases, package=None):
                 f"只能将同一信访人的信访事项合并包案，所选事项的信访人不同：{listing}。请分别包案。"]})
     accusations = [c for c in together if is_accusation(c)]
     if accusations and len(accusations) != len(together):
-        from models.enums import PURPOSES
         listing = "、".join(f"{c.number}（{PURPOSES.get(c.purpose, c.purpose)}）" for c in together)
         raise ValidationFailed({"case_ids": [MSG_MIXED.format(listing)]})
+    busy = _in_other_open_package(session, cases, package)
+    if busy:
+        raise ValidationFailed({"case_ids": [f"{busy[0]}已在包案“{busy[1]}”中，不能重复包案。"]})
+
+
+def _in_other_open_package(session, cases, package=None):
+    """(case number, package title) of the first of `cases` in an open package other than `package`."""
     q = (select(Case.number, PackageAssignment.title).join(package_cases, package_cases.c.case_id == Case.id)
          .join(PackageAssignment, PackageAssignment.id == package_cases.c.package_id)
          .where(Case.id.in_([c.id for c in cases]), PackageAssignment.status.in_(PACKAGE_OPEN)))
     if package is not None:
         q = q.where(PackageAssignment.id != package.id)
-    busy = session.execute(q).first()
-    if busy:
-        raise ValidationFailed({"case_ids": [f"{busy[0]}已在包案“{busy[1]}”中，不能重复包案。"]})
+    return session.execute(q).first()
 
 
 def _check_department(session, cases, dept):
@@ -420,11 +423,7 @@ def reassign(session, actor, pkg, leader_id, department_id=None):
             raise ValidationFailed({"department_id": ["责任单位不存在或已停用。"]})
     _check_department(session, pkg.cases, dept)
     if pkg.status == "declined":
-        busy = session.execute(
-            select(Case.number).join(package_cases, package_cases.c.case_id == Case.id)
-            .join(PackageAssignment, PackageAssignment.id == package_cases.c.package_id)
-            .where(Case.id.in_([c.id for c in pkg.cases]), PackageAssignment.id != pkg.id,
-                   PackageAssignment.status.in_(PACKAGE_OPEN))).first()
+        busy = _in_other_open_package(session, pkg.cases, pkg)
         if busy:
             raise ServiceError(f"{busy[0]}已在其他包案中，不能改派此包案。")  # joined one meanwhile
     old = pkg.leader.full_name if pkg.leader else ""
