@@ -205,11 +205,10 @@ def login(page, username, password=DEMO_PASSWORD):
 
 
 def menu(page, top, item, exact=False):
-    """Open a dropdown of the top menu and click one of its entries, once the page's scripts (the
-    dropdown's) have run: a click just after a navigation can land before them."""
+    """Open a dropdown of the top menu and click one of its entries, clicking the menu again while
+    the entry stays hidden: a click just after a navigation can land before the dropdown's script."""
     from playwright.sync_api import expect
 
-    page.wait_for_load_state("load")
     entry = page.get_by_role("link", name=item, exact=exact)
     for _ in range(3):
         page.get_by_role("link", name=top).click()

@@ -58,6 +58,7 @@ def test_clerk_exports_ledger_and_monthly_report(page, tmp_path):
     assert totals[1] == f"{listed}件"  # the ledger holds what the list holds
 
     # ---- the monthly statistics report ---------------------------------------------------------------
+    page.reload()  # a page that started a download has a navigation left pending in Chromium
     menu(page, "统计报表", "信访工作统计表")
     page.get_by_label("期间").select_option(label="月报")
     page.get_by_label("年份").select_option(label="2026年")
