@@ -12,6 +12,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event, select
 
 from models import db, User
+from services import tx
 
 # Known to everyone who has read this file: refused in production, used nowhere (a development
 # app without SECRET_KEY makes its own key in instance/secret_key, as scripts/run.sh does).
@@ -78,13 +79,16 @@ def _sqlite_pragmas(dbapi_conn, _record):
 
 
 def _sqlite_begin(conn):
-    # Writers queue on the lock instead of failing with "database is locked" when a
-    # read transaction tries to upgrade; this is what keeps case numbers unique.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # Reads (GET) never wait for a writer; writers queue on the lock instead of failing with
+    # "database is locked" when a read transaction tries to upgrade (services/tx.py). The lock
+    # at BEGIN is what keeps case numbers unique.
+    deferred = tx.begin_deferred()
+    conn.info["xf_deferred"] = deferred
+    conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def _sqlite_listeners(app):
-    """The pragmas and BEGIN IMMEDIATE on every connection of this app's SQLite engines (and only
+    """The pragmas and the BEGIN mode on every connection of this app's SQLite engines (and only
     theirs: other engines in the process, e.g. a test's own, are left as they are)."""
     with app.app_context():
         for engine in db.engines.values():
@@ -149,6 +153,8 @@ def create_app(config=None):
 
     db.init_app(app)
     _sqlite_listeners(app)
+    if not event.contains(db.session, "before_flush", tx.check_flush):
+        event.listen(db.session, "before_flush", tx.check_flush)
     from services import access
     access.install_session_listeners(db.session)
     from views import trace

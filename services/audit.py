@@ -1,6 +1,6 @@
 """Non-case audit trail: logins, failed logins, lockouts, logouts, exports, user changes."""
 from models import AuditLog
-from services import access
+from services import access, tx
 
 ACTIONS = {
     "login": "登录", "login_failed": "登录失败", "login_locked": "锁定期间登录", "lockout": "账户锁定",
@@ -17,6 +17,7 @@ ACTIONS = {
 
 def record(session, user, action, detail="", row_count=None, ip=None, username=None):
     """Append a non-case audit entry (login, lockout, export ...). The caller commits."""
+    tx.write_intent(session)  # a GET (page opened, export, download) writes this row
     entry = AuditLog(
         user_id=getattr(user, "id", None),
         username=(username or getattr(user, "username", None) or "")[:50] or None,
