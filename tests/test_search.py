@@ -11,6 +11,7 @@ from sqlalchemy import select
 from models import ArchiveRecord, Case, CaseAssist, CaseParty, ChangeLog, Department, Party, User, db
 from models.party import name_keys
 from services import search
+from tests.test_migrations import fresh_uri  # noqa: F401  (fixture)
 
 NAME, ID, PHONE = "瞿翊辰", "110101199003075678", "13912345678"
 ID_TAIL = ID[-6:]
@@ -283,3 +284,26 @@ def test_every_demo_party_has_its_keys(session):
     assert missing is None
     with_id = session.execute(select(Party).where(Party.id_number.is_not(None))).scalars().first()
     assert with_id.id_tail == with_id.id_number[-4:]
+
+
+def test_migration_fills_the_keys_of_existing_parties(fresh_uri, tmp_path):
+    import flask_migrate
+    from sqlalchemy import text
+
+    from app import create_app
+    from tests.test_migrations import MIGRATIONS
+
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": fresh_uri,
+                      "ATTACHMENT_DIR": str(tmp_path / "att")})
+    with app.app_context():
+        flask_migrate.upgrade(directory=MIGRATIONS, revision="4f97d5f2153a")
+        with db.engine.begin() as conn:
+            conn.execute(text("INSERT INTO party (kind, name, id_type, id_number, phone, created_at) "
+                              "VALUES ('person', '曾小明', 'resident', :id, '0571-88886666', :now)"),
+                         {"id": ID, "now": "2026-01-01 00:00:00"})
+        flask_migrate.upgrade(directory=MIGRATIONS, revision="a7c3e91d2b40")
+        with db.engine.connect() as conn:
+            row = conn.execute(text("SELECT name_pinyin, name_initials, id_tail, phone_tail FROM party")).one()
+        assert tuple(row) == ("zengxiaoming", "zxm", ID[-4:], "6666")
+        db.session.remove()
+        db.engine.dispose()
