@@ -81,7 +81,7 @@ def case_term_clause(session, user, term):
     contains, _prefix = _like(term)
     own = [getattr(Case, c).ilike(contains, escape="\\")
            for c in ("number", "query_code", "summary", "incident_place", "source_doc_no",
-                     "original_number")]
+                     "forward_doc_no", "original_number")]
     filed = select(ArchiveRecord.case_id).where(ArchiveRecord.archive_number.ilike(contains, escape="\\"))
     return or_(*own, Case.id.in_(filed),
                Case.id.in_(_cases_of_parties(session, user, party_match(term))))

@@ -85,6 +85,29 @@ def test_handler_finds_own_case_but_nothing_of_the_accusation(make_client, perso
     assert person["accusation"].number not in body and person["theirs"].number not in body
 
 
+def test_ledger_export_of_a_search_holds_the_same_rows(make_client, person):
+    import io
+
+    import openpyxl
+    resp = make_client("handler1").get(f"/admin/case/export.xlsx?search={quote(NAME)}")
+    assert resp.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(resp.get_data())).worksheets[0]
+    cells = {str(v) for row in sheet.iter_rows(values_only=True) for v in row if v is not None}
+    assert person["mine"].number in cells
+    assert person["accusation"].number not in cells and person["theirs"].number not in cells
+
+
+def test_reception_form_asks_for_the_hint(make_client, demo_app):
+    from models import ReceptionSchedule
+    from services import reception
+    clerk = make_client("clerk")
+    entries = db.session.execute(select(ReceptionSchedule).order_by(ReceptionSchedule.id)).scalars()
+    entry = next(e for e in entries if reception.receiving_open(e))
+    body = clerk.get(f"/admin/reception/receive/?id={entry.id}").get_data(as_text=True)
+    assert 'id="visitor-form" data-person-hint="/admin/person/hint/"' in body
+    assert "js/person-hint.js" in body
+
+
 def test_handler_still_finds_the_accusation_by_its_own_number(make_client, person):
     """The accusation itself is in handler1's reach: only the way through its accuser is closed."""
     numbers, count, _ = _listed(make_client("handler1"), person["accusation"].number)
@@ -102,9 +125,9 @@ def test_search_by_accused_name_and_doc_number(make_client, demo_app):
     numbers, _c, _ = _listed(make_client("clerk"), accused.party.name)
     assert accused.case.number in numbers
     case = _first(Case.status == "handling")
-    case.source, case.source_doc_no = "higher", "市信访交〔2026〕88号"
+    case.source, case.source_doc_no = "higher", "市信访交〔2026〕8817号"
     db.session.commit()
-    numbers, count, _ = _listed(make_client("clerk"), "〔2026〕88号")
+    numbers, count, _ = _listed(make_client("clerk"), "〔2026〕8817号")
     assert numbers == {case.number} and count == 1
 
 
@@ -183,8 +206,9 @@ def test_person_page_lists_reception_visits_and_packages(make_client, demo_app):
 
 def test_party_list_and_case_page_link_to_the_person_page(make_client, person):
     clerk = make_client("clerk")
-    body = clerk.get(f"/admin/party/?search={quote(NAME)}").get_data(as_text=True)
-    assert f'href="/admin/person/{person["party"].id}/"' in body
+    for typed in (NAME, "quyi", "QYC"):
+        body = clerk.get(f"/admin/party/?search={quote(typed)}").get_data(as_text=True)
+        assert f'href="/admin/person/{person["party"].id}/"' in body, typed
     body = clerk.get(f"/admin/case/details/?id={person['mine'].id}").get_data(as_text=True)
     assert f'href="/admin/person/{person["party"].id}/"' in body
     # handler1 on the accusation: the accuser is masked, and no link names them

@@ -23,8 +23,8 @@ class PartyView(ChangeRowsMixin, SecureModelView):
     column_labels = {"name": "姓名/名称", "kind": "类型", "sex": "性别", "ethnicity": "民族",
                      "id_type": "证件类型", "id_number": "证件号码", "phone": "联系电话",
                      "address": "住址", "hukou": "户籍地", "occupation": "职业/单位",
-                     "created_at": "首次登记", "department": "本县单位（被反映单位/被反映人所在单位）"}
-    column_searchable_list = ("name", "id_number", "phone")
+                     "created_at": "首次登记", "name_pinyin": "拼音", "name_initials": "首字母", "department": "本县单位（被反映单位/被反映人所在单位）"}
+    column_searchable_list = ("name", "name_pinyin", "name_initials", "id_number", "phone")
     column_choices = {"kind": list(PARTY_KINDS.items()), "sex": list(SEXES.items()),
                       "id_type": list(ID_TYPES.items())}
     # department: the link the 检举控告 rules follow for an accused unit or person (services/access.py).
