@@ -37,21 +37,40 @@ def terms(text):
     return words
 
 
-def _like(term):
+def _contains(term):
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%", f"{escaped}%"
+    return f"%{escaped}%"
+
+
+_KEY_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
+
+
+def _starts_with(column, prefix):
+    """column starts with `prefix` (lower case letters), as a range an index serves on SQLite and
+    PostgreSQL alike (a LIKE 'x%' is not, under a case-insensitive LIKE or a non-C collation)."""
+    upper = list(prefix)
+    while upper and upper[-1] == _KEY_ALPHABET[-1]:
+        upper.pop()
+    if not upper:
+        return column >= prefix
+    upper[-1] = _KEY_ALPHABET[_KEY_ALPHABET.index(upper[-1]) + 1]
+    return and_(column >= prefix, column < "".join(upper))
 
 
 def party_match(term):
-    """A WHERE clause on Party for one term: name contains it, pinyin or initials start with it,
-    or an ID number / phone number ends with it (4 characters or more)."""
-    contains, prefix = _like(term)
-    clauses = [Party.name.ilike(contains, escape="\\")]
-    if _LETTERS.match(term):
-        low = prefix.lower()
-        clauses += [Party.name_pinyin.like(low, escape="\\"), Party.name_initials.like(low, escape="\\")]
+    """A WHERE clause on Party for one term: the name contains it; or, for Latin letters, the
+    pinyin or initials start with it; or, for 4 digits or more, an ID number or phone number ends
+    with it. Letters and long numbers go through the indexed keys only."""
+    contains = _contains(term)
     number = _NUMBER_SEPARATORS.sub("", term).upper()
-    if _NUMBER.match(number) and len(number) >= TAIL_LEN:
+    is_number = bool(_NUMBER.match(number)) and len(number) >= TAIL_LEN
+    clauses = []
+    if _LETTERS.match(term):
+        low = term.lower()
+        clauses += [_starts_with(Party.name_pinyin, low), _starts_with(Party.name_initials, low)]
+    elif not is_number:
+        clauses.append(Party.name.ilike(contains, escape="\\"))
+    if is_number:
         tail = number[-TAIL_LEN:]
         if all(c in ID_CHARS for c in number):
             clauses.append(and_(Party.id_tail == tail, Party.id_number.like(f"%{number}")))
@@ -78,7 +97,7 @@ def _cases_of_parties(session, user, party_clause):
 def case_term_clause(session, user, term):
     """A WHERE clause on Case for one term: the case's own text, 交办文号, 档号 or one of its
     parties."""
-    contains, _prefix = _like(term)
+    contains = _contains(term)
     own = [getattr(Case, c).ilike(contains, escape="\\")
            for c in ("number", "query_code", "summary", "incident_place", "source_doc_no",
                      "forward_doc_no", "original_number")]
@@ -123,6 +142,7 @@ class PersonPage:
     cases: list = field(default_factory=list)        # (case, roles as text)
     visits: list = field(default_factory=list)       # cases received on a leader's reception day
     packages: list = field(default_factory=list)     # (package, title as the user may read it)
+    may_open_packages: bool = False
 
 
 def person_page(session, user, party):
@@ -141,7 +161,8 @@ def person_page(session, user, party):
     cases = [(case, "、".join(r)) for case, r in roles.items()]
     ids = [c.id for c, _r in cases]
     id_number, phone = access.party_numbers(user, party)
-    page = PersonPage(party=party, id_number=id_number, phone=phone, cases=cases)
+    page = PersonPage(party=party, id_number=id_number, phone=phone, cases=cases,
+                      may_open_packages=access.may_view(user, "package"))
     page.visits = [c for c, _r in cases if c.reception_id is not None]
     if ids:
         pkgs = session.execute(

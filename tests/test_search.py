@@ -11,7 +11,9 @@ from sqlalchemy import select
 from models import ArchiveRecord, Case, CaseAssist, CaseParty, ChangeLog, Department, Party, User, db
 from models.party import name_keys
 from services import search
-from tests.test_migrations import fresh_uri  # noqa: F401  (fixture)
+from tests import test_migrations
+
+fresh_uri = test_migrations.fresh_uri  # the fixture: a brand-new SQLite or PostgreSQL database
 
 NAME, ID, PHONE = "瞿翊辰", "110101199003075678", "13912345678"
 ID_TAIL = ID[-6:]
@@ -315,19 +317,26 @@ def test_migration_fills_the_keys_of_existing_parties(fresh_uri, tmp_path):
     from sqlalchemy import text
 
     from app import create_app
-    from tests.test_migrations import MIGRATIONS
 
     app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": fresh_uri,
                       "ATTACHMENT_DIR": str(tmp_path / "att")})
     with app.app_context():
-        flask_migrate.upgrade(directory=MIGRATIONS, revision="4f97d5f2153a")
+        flask_migrate.upgrade(directory=test_migrations.MIGRATIONS, revision="4f97d5f2153a")
         with db.engine.begin() as conn:
             conn.execute(text("INSERT INTO party (kind, name, id_type, id_number, phone, created_at) "
                               "VALUES ('person', '曾小明', 'resident', :id, '0571-88886666', :now)"),
                          {"id": ID, "now": "2026-01-01 00:00:00"})
-        flask_migrate.upgrade(directory=MIGRATIONS, revision="a7c3e91d2b40")
+        flask_migrate.upgrade(directory=test_migrations.MIGRATIONS, revision="a7c3e91d2b40")
         with db.engine.connect() as conn:
             row = conn.execute(text("SELECT name_pinyin, name_initials, id_tail, phone_tail FROM party")).one()
         assert tuple(row) == ("zengxiaoming", "zxm", ID[-4:], "6666")
         db.session.remove()
         db.engine.dispose()
+
+
+def test_pinyin_and_initials_match_from_the_start_only(session, person):
+    def found(term):
+        return person["party"].id in set(session.execute(
+            select(Party.id).where(search.party_match(term))).scalars())
+    assert all(found(t) for t in ("q", "qu", "quyichen", "QUYI", "qy", "qyc"))
+    assert not any(found(t) for t in ("yichen", "quyichenz", "quz", "qycz", "yc", "z"))
