@@ -58,3 +58,24 @@ def test_registration_shows_the_persons_earlier_cases_while_typing(page, live_se
     expect(rows.nth(3).locator("input[name$='-name']")).to_have_value("")
     expect(rows.nth(3).locator(".person-hint")).to_have_count(0)
     expect(last.locator(".person-hint")).to_contain_text(f"该信访人已有{total}件信访事项")
+
+
+def test_clerk_finds_every_case_of_a_person_from_the_search_box(page, live_server):
+    id_number, name, _phone, total, _open, numbers = _known_person(live_server)
+    pinyin = live_server.query("SELECT name_pinyin FROM party WHERE id_number = :idn", idn=id_number)[0][0]
+    login(page, "clerk")
+    page.goto("/admin/case/")
+    for typed in (id_number[-6:], name, pinyin):
+        page.get_by_placeholder("姓名/拼音").fill(typed)
+        page.get_by_role("button", name="搜索").click()
+        listed = page.locator("table.model-list tbody")
+        for number in numbers:
+            expect(listed.get_by_role("link", name=number, exact=True)).to_be_visible()
+    page.shots.take(page, "search_by_pinyin")
+    page.get_by_role("link", name=numbers[0], exact=True).click()
+    page.locator("#case-parties").get_by_role("link", name=name).first.click()
+    expect(page.locator("#person-name")).to_have_text(f"信访人：{name}")
+    expect(page.locator("#person-case-count")).to_have_text(str(total))
+    for number in numbers:
+        expect(page.locator("#person-cases").get_by_role("link", name=number, exact=True)).to_be_visible()
+    page.shots.take(page, "person_page")
