@@ -6,9 +6,10 @@ through its petitioner or representative (name, pinyin, ID number, phone) when t
 know who petitioned (access.identity_clause): a handler searching an accuser's name finds nothing
 of the accusation, not even in a count.
 
-Names are matched by their Chinese characters (contained), pinyin or initials (prefix of the
-indexed Party.name_pinyin / name_initials); numbers by the indexed last 4 characters
-(Party.id_tail / phone_tail) and then the whole tail typed.
+A name is matched by the characters it contains, or, typed in Latin letters, by the start of its
+pinyin or initials (the indexed Party.name_pinyin / name_initials); 4 digits or more by the
+indexed last 4 characters of an ID or phone number (Party.id_tail / phone_tail), then the whole
+tail typed. A case's own text, 交办/转送文号 and 档号 are matched as contained.
 """
 import re
 from dataclasses import dataclass, field
@@ -16,9 +17,10 @@ from dataclasses import dataclass, field
 from sqlalchemy import and_, func, or_, select
 
 from models import ArchiveRecord, Case, CaseParty, PackageAssignment, Party, package_cases
-from models.enums import OPEN_CASE_STATUSES
+from models.enums import OPEN_CASE_STATUSES, PARTY_ROLES
 from models.party import ID_CHARS, TAIL_LEN
 from services import access, validation
+from services import packages as package_rules
 
 IDENTITY_ROLES = ("petitioner", "representative")
 MAX_TERMS = 5
@@ -147,9 +149,6 @@ class PersonPage:
 
 def person_page(session, user, party):
     """What the person page shows (the caller checked may_open_person)."""
-    from models.enums import PARTY_ROLES
-    from services import packages as package_rules
-
     rows = session.execute(
         select(Case, CaseParty.role).join(CaseParty, CaseParty.case_id == Case.id)
         .where(CaseParty.party_id == party.id, person_case_clause(session, user, party.id),
