@@ -460,6 +460,8 @@ VIEW_RIGHTS = {
     "move": {CLERK: {R, E}, HANDLER: {R, E}, LEADER: {R, E}, ARCHIVIST: {R, E}, ADMIN: {R, E}},
     "attachment": {ADMIN: {R}, CLERK: {R, C}, HANDLER: {R, C}, LEADER: {R}, ARCHIVIST: {R}},
     "party": {ADMIN: {R}, CLERK: {R, E}},
+    # the person page (信访人): shows only the cases in reach that show the person (services/search.py)
+    "person": {ADMIN: {R}, CLERK: {R}, HANDLER: {R}, LEADER: {R}, ARCHIVIST: {R}},
     "department": {ADMIN: {R, C, E}, CLERK: {R}},
     "accused_link": {ADMIN: {R, E}, CLERK: {R, E}},
     "user": {ADMIN: {R, C, E}},

@@ -87,6 +87,10 @@ MATRIX = {
     **doors("case", read=EVERYONE, create=CLERK, actions=move_roles(*workflow.BULK_MOVES)),
     "case.export_ledger": E(STAFF),  # the archivist exports the archive catalogue (sheets.archive)
     **doors("party", read=OFFICE, edit=CLERK),
+    "person.index": E(NOBODY),  # no list: a person page is opened from a case or the party list
+    "person.person_view": E(EVERYONE, args=lambda w, role: {"party_id": w.person_for(role)}),
+    "person.hint": E(CLERK,  # the roles that register (access.OTHER_RIGHTS["register"])
+                     query={"id_number": "110101199003071234"}),
     **doors("department", read=OFFICE, create=ADMIN, edit=ADMIN),
     "accused_link.index": E(OFFICE),
     "accused_link.link": E(OFFICE),
@@ -201,6 +205,14 @@ class World:
         ids = sorted(self.visible.get(role) or self.case_numbers)
         open_ids = set(db.session.execute(select(Case.id).where(Case.status != "archived")).scalars())
         return next((i for i in ids if i in open_ids), ids[0])
+
+    def person_for(self, role):
+        """A petitioner of a non-accusation case in the role's reach (the person page opens)."""
+        from models import CaseParty
+        ids = self.visible.get(role) or set(self.case_numbers)
+        return db.session.execute(select(CaseParty.party_id).join(Case, Case.id == CaseParty.case_id).where(
+            Case.id.in_(ids), Case.purpose != "accusation", CaseParty.role == "petitioner")
+            .order_by(CaseParty.id)).scalars().first()
 
     def case_for_move(self, role, move):
         """A case in the role's reach from which the move starts (one the role may make it on,

@@ -122,6 +122,32 @@ def test_flask_admin_parses_list_arguments_and_builds_the_unpaged_list_query(tin
         assert [t.name for t in query] == ["a"], f"{FLASK_ADMIN}: get_list() no longer applies the search"
 
 
+def test_flask_admin_searches_through_apply_search(tiny):
+    """views.base.ServiceSearchMixin: the list, its count and list_query (exports) search through
+    _apply_search, and the box's placeholder comes from search_placeholder()."""
+    from views.base import ServiceSearchMixin
+
+    app, admin, _plain, _things, session = tiny
+
+    class ServiceThings(ServiceSearchMixin, ThingView):
+        search_hint = "名称或拼音"
+
+        def search_clause(self, text):
+            return Thing.name == {"bee": "b"}.get(text, text)
+
+    view = ServiceThings(Thing, session, endpoint="service_thing")
+    admin.add_view(view)
+    with app.test_request_context("/admin/service_thing/?search=bee"):
+        query, _args = admin_internals.list_query(view)
+        assert [t.name for t in query] == ["b"], f"{FLASK_ADMIN}: get_list() no longer calls _apply_search"
+        count, rows = view.get_list(0, None, False, "bee", None)
+        assert (count, [t.name for t in rows]) == (1, ["b"]), \
+            f"{FLASK_ADMIN}: the list's count no longer goes through _apply_search"
+        assert view.search_placeholder() == "名称或拼音"
+    assert "search_placeholder=self.search_placeholder()" in inspect.getsource(ModelView.index_view), \
+        f"{FLASK_ADMIN}: the list page no longer asks search_placeholder() for the box's placeholder"
+
+
 def test_flask_admin_protected_members_secure_model_view_overrides_or_reads(tiny):
     """views/base.py, views/cases.py, views/archive.py, views/dashboard.py and the access matrix
     override or read these; an upgrade that renames one silently drops a guard."""
@@ -129,6 +155,9 @@ def test_flask_admin_protected_members_secure_model_view_overrides_or_reads(tiny
     _has_method(ModelView, "_create_ajax_loader", ("name", "options"))
     _has_method(ModelView, "_get_filter_groups", ())
     _has_method(ModelView, "_refresh_filters_cache", ())
+    # views.base.ServiceSearchMixin answers the search box through this hook
+    _has_method(ModelView, "_apply_search", ("query", "count_query", "joins", "count_joins", "search"))
+    _has_method(ModelView, "search_placeholder", ())
     with _app.test_request_context("/admin/thing/"):
         for name in ("_filters", "_actions", "_actions_data", "_form_ajax_refs", "_template_args"):
             assert hasattr(things, name), f"{FLASK_ADMIN}: ModelView.{name} is gone"

@@ -7,19 +7,19 @@ from flask_admin.helpers import get_redirect_target
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
-from sqlalchemy import not_
+from sqlalchemy import not_, select
 from sqlalchemy.orm import selectinload
 from wtforms import Form, StringField, TextAreaField
 from wtforms.validators import ValidationError
 from wtforms.widgets import DateInput
 
-from models import ArchiveLoan, ArchiveRecord, db
+from models import ArchiveLoan, ArchiveRecord, Case, db
 from models.enums import LOAN_STATUSES, RETENTION_PERIODS, VOLUME_TYPES
-from services import ValidationFailed, access
+from services import ValidationFailed, access, search
 from services import archive as svc
 from services.clock import fmt_date, fmt_dt
 from services.clock import today as office_today
-from views.base import SecureModelView
+from views.base import SecureModelView, ServiceSearchMixin
 from views.saving import saving
 
 
@@ -41,7 +41,7 @@ class LoanRequestForm(Form):
     due_back = StringField("应还日期 *", widget=DateInput())
 
 
-class ArchiveView(SecureModelView):
+class ArchiveView(ServiceSearchMixin, SecureModelView):
     screen = "archive"
     can_delete = False
     can_create = False
@@ -54,6 +54,7 @@ class ArchiveView(SecureModelView):
                      "filed_on": "归档日期", "catalogue": "卷内目录", "loan_state": "借阅状态"}
     column_choices = {"volume_type": list(VOLUME_TYPES.items()), "retention": list(RETENTION_PERIODS.items())}
     column_searchable_list = ("archive_number",)
+    search_hint = "档号, 信访事项编号, 信访人姓名/拼音"
     column_default_sort = ("filed_on", True)
     column_formatters = {
         "archive_number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
@@ -72,6 +73,14 @@ class ArchiveView(SecureModelView):
 
     def get_query(self):
         return super().get_query().options(selectinload(ArchiveRecord.loans))
+
+    def search_clause(self, text):
+        """档号, the case's number, its petitioner (services/search.py: within reach and
+        confidentiality, as on the case list)."""
+        clause = search.case_search_clause(db.session, current_user, text)
+        if clause is None:
+            return None
+        return ArchiveRecord.case_id.in_(select(Case.id).where(clause))
 
     def on_model_change(self, form, model, is_created):
         try:

@@ -8,8 +8,8 @@ from sqlalchemy import not_, select
 
 from models import Case, Department, db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
-from services import access, audit, deadlines
-from views.base import SecureModelView
+from services import access, audit, deadlines, search
+from views.base import SecureModelView, ServiceSearchMixin
 from views.exports import LedgerExportMixin
 from views.pages import case_page
 
@@ -111,7 +111,7 @@ def _to_moves(move):
     return run
 
 
-class CaseView(LedgerExportMixin, SecureModelView):
+class CaseView(ServiceSearchMixin, LedgerExportMixin, SecureModelView):
     screen = "case"
     can_edit = False
     can_delete = False
@@ -128,7 +128,10 @@ class CaseView(LedgerExportMixin, SecureModelView):
     }
     column_default_sort = ("id", True)
     column_sortable_list = ("number", "received_on", "status", "handle_due")
+    # The search box (services/search.py): these and 交办文号, 档号, and the parties: name, pinyin
+    # or initials, ID number or its last 4+ characters, phone, within reach and confidentiality.
     column_searchable_list = ("number", "query_code", "summary", "incident_place")
+    search_hint = "编号, 查询码, 姓名/拼音/首字母, 证件号或电话(可输后4位), 文号, 档号, 摘要"
     column_filters = (
         ChoiceFilter(Case.status, "状态", options=list(STATUSES.items())),
         DepartmentFilter(Case.department_id, "责任单位"),
@@ -156,6 +159,9 @@ class CaseView(LedgerExportMixin, SecureModelView):
 
     def row_filter(self):
         return access.case_filter(db.session, current_user)
+
+    def search_clause(self, text):
+        return search.case_search_clause(db.session, current_user, text)
 
     def _get_filter_groups(self):
         # Department options come from the table: rebuild the filter groups per request.

@@ -49,6 +49,8 @@ def build(session, user, case):
     for link in case.parties:
         shown = access.party_view(session, user, case, link.data)
         shown["role"] = PARTY_ROLES.get(link.role, link.role)
+        # the person page (信访人) link, for a party whose identity the user may know
+        shown["party_id"] = None if shown["name"] == access.MASKED_NAME else link.party_id
         parties.append(shown)
     earlier = disclosure.related_earlier_cases(session, user, case)
     may_download = disclosure.downloadable(session, user, case)
