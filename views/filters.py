@@ -1,7 +1,11 @@
-"""Jinja helpers shared by templates (display only; no access decisions here)."""
+"""Jinja helpers shared by templates (display only; no access decisions here), and list filters
+that read a service's clause (the service decides which rows)."""
+from flask_admin.contrib.sqla.filters import BaseSQLAFilter
+from flask_login import current_user
+
 from models import db
 from models import enums
-from services import clock, settings
+from services import clock, settings, todo
 
 
 def register_template_helpers(app):
@@ -12,3 +16,38 @@ def register_template_helpers(app):
     )
     app.jinja_env.filters["dt"] = clock.fmt_dt
     app.jinja_env.filters["d"] = clock.fmt_date
+
+
+# ---- list filters --------------------------------------------------------------------------------
+
+class TodoFilter(BaseSQLAFilter):
+    """待办: the cases of one 待办 line (services/todo.py), the same clause its count uses; the
+    list adds the viewer's reach as for every filter."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, options=[(k, line.label) for k, line in todo.CASE_LINES.items()])
+
+    def validate(self, value):
+        return value in todo.CASE_LINES
+
+    def apply(self, query, value, alias=None):
+        return query.filter(todo.case_clause(db.session, current_user, value))
+
+    def operation(self):
+        return "为"
+
+
+class LoanTodoFilter(BaseSQLAFilter):
+    """待办 on the loan list: 待我审批 / 到期待归还 (services/todo.py)."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, options=[(k, label) for k, (label, _c) in todo.LOAN_LINES.items()])
+
+    def validate(self, value):
+        return value in todo.LOAN_LINES
+
+    def apply(self, query, value, alias=None):
+        return query.filter(todo.loan_clause(db.session, current_user, value))
+
+    def operation(self):
+        return "为"
