@@ -1,8 +1,8 @@
 """待办: the page, the dashboard's top card and the menu's count, all from services/todo.py.
 
 The menu item's name is a lazy label: the count is computed only when a page renders the menu,
-once per request (g), and the 待办 page and the dashboard reuse that computation."""
-from flask import current_app, g, has_request_context, url_for
+once per request, and the 待办 page and the dashboard reuse that computation."""
+from flask import current_app, has_request_context, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import escape
@@ -15,11 +15,12 @@ from views.dashboard import BETWEEN, EQ, case_list_url
 
 
 def todo_lines(breakdown=False):
-    """The current user's lines, computed once per request (with the breakdown if asked)."""
-    cached = g.get("xf_todo")
+    """The current user's lines, computed once per request (with the breakdown if asked). Kept in
+    the request's environ, not in `g`: an app context (and its g) may outlive one request."""
+    cached = request.environ.get("xf.todo")
     if cached is None or (breakdown and not cached[0]):
         cached = (breakdown, todo.lines(db.session, current_user, breakdown=breakdown))
-        g.xf_todo = cached
+        request.environ["xf.todo"] = cached
     return cached[1]
 
 
