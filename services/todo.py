@@ -174,7 +174,7 @@ def _packages(session, ctx, *more):
 
 OTHER_LINES = {
     # key: (label, (session, ctx) -> scalar subquery, what it opens)
-    "loans_to_decide": ("借阅申请待审批", lambda s, ctx: _count(ArchiveLoan, _loans_to_decide(s, ctx)),
+    "loans_to_decide": (LOAN_LINES["decide"][0], lambda s, ctx: _count(ArchiveLoan, _loans_to_decide(s, ctx)),
                         ("loans", "decide")),
     "packages_to_accept": ("包案待确认", lambda s, ctx: _packages(s, ctx, PackageAssignment.status == "proposed"),
                            ("page", "my_packages")),
@@ -184,7 +184,7 @@ OTHER_LINES = {
     "receptions": ("本周接待日", lambda s, ctx: _count(ReceptionSchedule, and_(
         ReceptionSchedule.leader_id == ctx.user.id, ReceptionSchedule.status != "cancelled",
         ReceptionSchedule.day.between(*ctx.week))), ("page", "my_reception")),
-    "loans_due": ("借阅到期待归还", lambda s, ctx: _count(ArchiveLoan, _loans_due(s, ctx)), ("loans", "due")),
+    "loans_due": (LOAN_LINES["due"][0], lambda s, ctx: _count(ArchiveLoan, _loans_due(s, ctx)), ("loans", "due")),
 }
 
 ROLE_LINES = {
@@ -248,7 +248,7 @@ def lines(session, user, *, breakdown=False, today=None):
             label, _count_of, opens = OTHER_LINES[k]
             out.append(Line(k, label, counts[k], opens))
     if breakdown:
-        out = [Line(ln.key, ln.label, ln.count, ln.opens, tuple(_parts(session, user, ctx, ln.key)))
+        out = [Line(ln.key, ln.label, ln.count, ln.opens, tuple(BREAKDOWNS[ln.key](session, user, ctx)))
                if ln.key in BREAKDOWNS and ln.count else ln for ln in out]
     return out
 
@@ -283,10 +283,6 @@ def _overdue_by_department(session, user, ctx):
 
 
 BREAKDOWNS = {"unfiled": _unfiled_by_month, "overdue": _overdue_by_department}
-
-
-def _parts(session, user, ctx, key):
-    return BREAKDOWNS[key](session, user, ctx)
 
 
 def month_end(month):

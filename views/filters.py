@@ -20,34 +20,33 @@ def register_template_helpers(app):
 
 # ---- list filters --------------------------------------------------------------------------------
 
-class TodoFilter(BaseSQLAFilter):
-    """待办: the cases of one 待办 line (services/todo.py), the same clause its count uses; the
-    list adds the viewer's reach as for every filter."""
+class _LineFilter(BaseSQLAFilter):
+    """The rows of one 待办 line (services/todo.py): the same clause its count uses; the list adds
+    the viewer's scope as for every filter."""
 
-    def __init__(self, column, name):
-        super().__init__(column, name, options=[(k, line.label) for k, line in todo.CASE_LINES.items()])
+    def __init__(self, column, name, labels, clause):
+        super().__init__(column, name, options=list(labels.items()))
+        self.labels, self.clause = labels, clause
 
     def validate(self, value):
-        return value in todo.CASE_LINES
+        return value in self.labels
 
     def apply(self, query, value, alias=None):
-        return query.filter(todo.case_clause(db.session, current_user, value))
+        return query.filter(self.clause(db.session, current_user, value))
 
     def operation(self):
         return "为"
 
 
-class LoanTodoFilter(BaseSQLAFilter):
-    """待办 on the loan list: 待我审批 / 到期待归还 (services/todo.py)."""
+class TodoFilter(_LineFilter):
+    """待办 on the case list."""
 
     def __init__(self, column, name):
-        super().__init__(column, name, options=[(k, label) for k, (label, _c) in todo.LOAN_LINES.items()])
+        super().__init__(column, name, {k: line.label for k, line in todo.CASE_LINES.items()}, todo.case_clause)
 
-    def validate(self, value):
-        return value in todo.LOAN_LINES
 
-    def apply(self, query, value, alias=None):
-        return query.filter(todo.loan_clause(db.session, current_user, value))
+class LoanTodoFilter(_LineFilter):
+    """待办 on the loan list: 待我审批 / 到期待归还."""
 
-    def operation(self):
-        return "为"
+    def __init__(self, column, name):
+        super().__init__(column, name, {k: label for k, (label, _c) in todo.LOAN_LINES.items()}, todo.loan_clause)

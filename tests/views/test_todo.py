@@ -2,7 +2,7 @@
 the list it opens and to a count made here from the data another way; a hand-made office counted
 by hand; reach; the extension request that is decided or withdrawn; the approval forms."""
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
