@@ -59,7 +59,7 @@ PETITIONER_RESPONSES = {"agree": "同意", "disagree": "不同意", "none": "无
 RECEIPT_STATUSES = {"signed": "已签收", "refused": "拒绝签收"}
 SATISFACTION = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
 SUPERVISE_METHODS = {"phone": "电话", "letter": "发函", "talk": "约谈", "onsite": "实地"}
-EXTENSION_STATES = {"pending": "待审批", "approved": "已批准", "denied": "未批准"}
+EXTENSION_STATES = {"pending": "待审批", "approved": "已批准", "denied": "未批准", "withdrawn": "已撤回"}
 
 DAY_MODES = {"calendar": "自然日", "working": "工作日"}
 
@@ -93,7 +93,7 @@ EVENT_ACTIONS = {
     "register": "登记", "notice": "受理告知", "accept": "受理", "decline": "不予受理",
     "refuse_repeat": "不再受理", "forward": "转送", "assign": "交办", "sign_for": "签收",
     "return": "退回", "transfer": "改派", "supervise": "督办", "extend_request": "申请延期",
-    "extend_approve": "批准延期", "extend_deny": "不批准延期", "reply": "答复",
+    "extend_approve": "批准延期", "extend_deny": "不批准延期", "extend_withdraw": "撤回延期申请", "reply": "答复",
     "follow_up": "回访", "close_request": "申请结案", "close_approve": "批准结案",
     "close_reject": "退回重办", "review_request": "申请复查/复核", "instruction": "领导批示",
     "archive": "归档", "void": "作废", "attach": "上传附件", "import": "导入", "package": "包案",

@@ -83,6 +83,7 @@ def _reception_with_cases(w, role):
 # denied = 403; whether a role may make the move itself is the services' tests.
 MATRIX = {
     "admin.index": E(EVERYONE),
+    "todo.index": E(EVERYONE),
     "admin.static": PUBLIC,
     **doors("case", read=EVERYONE, create=CLERK, actions=move_roles(*workflow.BULK_MOVES)),
     "case.export_ledger": E(STAFF),  # the archivist exports the archive catalogue (sheets.archive)

@@ -2,6 +2,7 @@
 
 
 def register_views(admin):
+    from views.todo import register as todo
     from views.cases import register as cases
     from views.registration import register as registration
     from views.moves import register as moves
@@ -14,5 +15,5 @@ def register_views(admin):
     from views.calendar import register as calendar
     from views.trace import register as trace
 
-    for register in (cases, registration, moves, parties, reception, packages, archive, reports, org, calendar, trace):
+    for register in (todo, cases, registration, moves, parties, reception, packages, archive, reports, org, calendar, trace):
         register(admin)

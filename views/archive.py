@@ -20,6 +20,7 @@ from services import archive as svc
 from services.clock import fmt_date, fmt_dt
 from services.clock import today as office_today
 from views.base import SecureModelView, ServiceSearchMixin
+from views.filters import LoanTodoFilter
 from views.saving import saving
 
 
@@ -199,7 +200,7 @@ class LoanView(SecureModelView):
     column_default_sort = ("id", True)
     column_sortable_list = ("requested_at", "due_back", "status", "returned_on")
     column_searchable_list = ("purpose",)
-    column_filters = (LoanStatusFilter(), LoanOverdueFilter())
+    column_filters = (LoanStatusFilter(), LoanOverdueFilter(), LoanTodoFilter(ArchiveLoan.status, "待办"))
     column_formatters = {
         "record": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url("archive.details_view", id=m.record_id), m.record.archive_number),
@@ -214,13 +215,14 @@ class LoanView(SecureModelView):
     }
 
     def filter_url(self, **values):
-        """The list URL with the status / overdue filter set (quick links)."""
+        """The list URL with the status / overdue / 待办 filter set (quick links)."""
         args = {}
+        keys = {LoanStatusFilter: "status", LoanOverdueFilter: "overdue", LoanTodoFilter: "todo"}
         for i, flt in enumerate(self._filters):
-            key = "status" if isinstance(flt, LoanStatusFilter) else "overdue"
+            key = keys.get(type(flt))
             if key in values:
                 args[f"flt{i}_{self.get_filter_arg(i, flt)}"] = values[key]
-        return self.get_url(".index_view", **args)
+        return self.get_url(f"{self.endpoint}.index_view", **args)  # also from another view's page
 
     @expose("/")
     def index_view(self):

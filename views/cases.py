@@ -11,6 +11,7 @@ from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
 from services import access, audit, deadlines, search
 from views.base import SecureModelView, ServiceSearchMixin
 from views.exports import LedgerExportMixin
+from views.filters import TodoFilter
 from views.pages import case_page
 
 
@@ -124,7 +125,7 @@ class CaseView(ServiceSearchMixin, LedgerExportMixin, SecureModelView):
         "category": "问题分类", "summary": "内容摘要", "department": "责任单位", "status": "状态",
         "handle_due": "办理期限", "department.name": "责任单位", "incident_place": "问题属地",
         "query_code": "查询码", "is_collective": "集体访", "is_repeat": "重复访",
-        "days_left": "剩余天数",
+        "days_left": "剩余天数", "closed_on": "办结日期",
     }
     column_default_sort = ("id", True)
     column_sortable_list = ("number", "received_on", "status", "handle_due")
@@ -141,6 +142,7 @@ class CaseView(ServiceSearchMixin, LedgerExportMixin, SecureModelView):
         OverdueFilter("超期"),
         DueSoonFilter("临期"),
         "received_on", "handle_due", "is_collective", "is_repeat",
+        TodoFilter(Case.status, "待办"), "closed_on",
     )
     column_choices = {
         "status": list(STATUSES.items()),

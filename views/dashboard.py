@@ -3,8 +3,7 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from models import db
-from services import access, dashboard, workflow
-from services.workflow import spec
+from services import dashboard
 from views.adapters import admin_internals
 from views.pages import dashboard as dashboard_page
 
@@ -83,21 +82,6 @@ def dashboard_links(data):
     }
 
 
-def todo_items(session, user):
-    """The 待办 of templates/partials/todo.html: (move, label, count, link) for each move the user
-    waits to make (workflow.todo_counts). The link opens the case list filtered by the move's
-    status, and only where that list holds exactly the counted cases: not when the move waits for
-    more than a status (a pending extension) or only the responsible department may make it (the
-    list also shows cases the department assists on)."""
-    out = []
-    for move, label, n in workflow.todo_counts(session, user):
-        m = spec.MOVES[move]
-        exact = len(m.statuses) == 1 and m.waiting is None and not access.responsible_only(user, move)
-        url = case_list_url(("status", EQ, m.statuses[0]), require_all=True) if exact else None
-        out.append((move, label, n, url))
-    return out
-
-
 class DashboardView(AdminIndexView):
     """The admin home page: the user's own reach only."""
 
@@ -109,6 +93,8 @@ class DashboardView(AdminIndexView):
 
     @expose("/")
     def index(self):
+        from views.todo import shown, todo_lines  # views.todo builds its links with case_list_url
+
         data = dashboard_page.build(db.session, current_user)
         return self.render("dashboard.html", data=data, links=dashboard_links(data),
-                           todos=todo_items(db.session, current_user))
+                           todos=shown(todo_lines()), todo_card=True)

@@ -13,7 +13,7 @@ from wtforms import (Form, HiddenField, RadioField, SelectField, SelectMultipleF
 from wtforms.widgets import DateInput, NumberInput
 
 from models import Case, Department, db
-from services import ServiceError, ValidationFailed, access, workflow
+from services import ServiceError, ValidationFailed, access, deadlines, workflow
 from services.workflow import spec
 from views.base import SecureBaseView
 from views.saving import CONFLICT, saving
@@ -116,6 +116,13 @@ def _parse_ids(raw):
     return out
 
 
+def _extended_due(case):
+    """The due date an approval of the pending extension would set (the leader sees it first)."""
+    if case.extension_state != "pending" or not case.extension_days:
+        return None
+    return deadlines.extended_due(db.session, case.handle_base_due or case.handle_due, case.extension_days)
+
+
 class MovesView(SecureBaseView):
     screen = "case"
 
@@ -156,6 +163,7 @@ class MovesView(SecureBaseView):
         checklist = workflow.close_checklist(case) if move == "close_request" else None
         return self.render("moves/form.html", move=move, title=label, case=case, form=form,
                            errors=list(errors), checklist=checklist,
+                           extended_due=_extended_due(case) if move == "extend_decide" else None,
                            submit=spec.MOVES[move].submit or "确定" + label, conflict=conflict)
 
     # ---- several cases (list actions) --------------------------------------------------------------

@@ -4,7 +4,8 @@ from sqlalchemy import exists, select
 from models import ArchiveRecord, Case, CaseEvent, CaseParty
 from models.enums import RECEIPT_STATUSES, RETENTION_PERIODS, REVIEW_LEVELS
 from services import ServiceError, archive, deadlines, numbering
-from services.workflow.common import Fields, approval, day, event, iso, office_today, text_input
+from services.workflow.common import (Fields, approval, day, event, iso, office_today, text_input,
+                                     withdraw_extension)
 
 
 def close_checklist(case, handling_report=None):
@@ -160,4 +161,4 @@ def apply_void(session, actor, case, c):
     before, dept = case.status, case.department_id
     case.status = "voided"
     case.void_reason = c["reason"]
-    return event(session, actor, case, "void", before, dept, c["reason"])
+    return event(session, actor, case, "void", before, dept, c["reason"] + withdraw_extension(case))

@@ -9,7 +9,7 @@ from services.clock import today as office_today
 from services.inputs import Fields, parse_id
 
 __all__ = ("Fields", "day", "department", "assists", "check_routing", "due", "text_input", "approval",
-           "event", "iso", "leave_handler", "re_reviewed_case", "not_after_re_review", "office_today")
+           "event", "iso", "leave_handler", "withdraw_extension", "re_reviewed_case", "not_after_re_review", "office_today")
 
 
 # ---- input -------------------------------------------------------------------------------------
@@ -119,10 +119,19 @@ def iso(d):
 
 
 def leave_handler(case):
+    """The case leaves its handler (交办, 改派, 退回); returns withdraw_extension's note."""
     case.handler_id = None
     case.signed_on = None
-    if case.extension_state == "pending":
-        case.extension_state = None
+    return withdraw_extension(case)
+
+
+def withdraw_extension(case):
+    """A pending extension request ends with the handling it was asked for: it is marked withdrawn
+    (never silently dropped, the case page says so). Returns the note for the move's event."""
+    if case.extension_state != "pending":
+        return ""
+    case.extension_state = "withdrawn"
+    return "（待审批的延期申请随之撤回）"
 
 
 # ---- 复核 --------------------------------------------------------------------------------------

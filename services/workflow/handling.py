@@ -1,8 +1,9 @@
-"""Handling: 申请延期, 审批延期, 答复, 回访, 批示 — guards, validators, appliers."""
+"""Handling: 申请延期, 审批延期, 撤回延期申请, 答复, 回访, 批示 — guards, validators, appliers."""
 from models import Case
 from models.enums import PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, SATISFACTION
 from services import ServiceError, deadlines
-from services.workflow.common import Fields, approval, day, event, iso, office_today, text_input
+from services.workflow.common import (Fields, approval, day, event, iso, office_today, text_input,
+                                     withdraw_extension)
 
 
 # ---- guards ------------------------------------------------------------------------------------
@@ -66,6 +67,7 @@ def validate_follow_up(session, actor, case, data):
 
 
 validate_instruction = text_input("text", "批示内容", required=True)
+validate_extend_withdraw = text_input("note", "撤回说明")
 
 
 # ---- appliers -----------------------------------------------------------------------------------
@@ -93,6 +95,13 @@ def apply_extend_decide(session, actor, case, c):
                  {"days": case.extension_days})
 
 
+def apply_extend_withdraw(session, actor, case, c):
+    case.extension_state = "withdrawn"
+    note = f"撤回延期{case.extension_days}天的申请" + (f"：{c['note']}" if c["note"] else "")
+    return event(session, actor, case, "extend_withdraw", case.status, case.department_id, note,
+                 {"days": case.extension_days})
+
+
 def apply_reply(session, actor, case, c):
     before, dept = case.status, case.department_id
     case.status = "replied"
@@ -100,9 +109,7 @@ def apply_reply(session, actor, case, c):
         setattr(case, key, c[key])
     if c["handling_report"]:
         case.handling_report = c["handling_report"]
-    if case.extension_state == "pending":
-        case.extension_state = None
-    return event(session, actor, case, "reply", before, dept, c["receipt_note"], {
+    return event(session, actor, case, "reply", before, dept, c["receipt_note"] + withdraw_extension(case), {
         "replied_on": iso(c["replied_on"]), "method": c["reply_method"],
         "response": c["petitioner_response"], "receipt": c["receipt_status"]})
 

@@ -75,22 +75,24 @@ def validate_supervise(session, actor, case, data):
 # ---- appliers -----------------------------------------------------------------------------------
 
 def _route(case, c):
+    """Returns leave_handler's note (a pending extension withdrawn)."""
     case.status = "assigned"
     case.department_id = c["department"].id
     case.department = c["department"]
     case.assigned_on = office_today()
-    leave_handler(case)
+    withdrawn = leave_handler(case)
     case.handle_due = c["due"]
     if not (case.extension_state == "approved"):
         case.handle_base_due = c["due"]
+    return withdrawn
 
 
 def apply_assign(session, actor, case, c):
     before, dept = case.status, case.department_id
-    _route(case, c)
+    withdrawn = _route(case, c)
     kept = {a.department_id: a for a in case.assists}
     case.assists = [kept.get(d.id) or CaseAssist(department_id=d.id) for d in c["assists"]]
-    return event(session, actor, case, "assign", before, dept, c["note"], {
+    return event(session, actor, case, "assign", before, dept, c["note"] + withdrawn, {
         "department": c["department"].name, "assists": [d.name for d in c["assists"]],
         "due": iso(c["due"]), "custom_due": c["custom_due"]})
 
@@ -108,16 +110,16 @@ def apply_return(session, actor, case, c):
     case.status = "accepted"
     case.department_id = None
     case.department = None
-    leave_handler(case)
+    withdrawn = leave_handler(case)
     case.assists = []
-    return event(session, actor, case, "return", before, dept, c["reason"])
+    return event(session, actor, case, "return", before, dept, c["reason"] + withdrawn)
 
 
 def apply_transfer(session, actor, case, c):
     before, dept = case.status, case.department_id
-    _route(case, c)
+    withdrawn = _route(case, c)
     case.assists = [a for a in case.assists if a.department_id != c["department"].id]
-    return event(session, actor, case, "transfer", before, dept, c["reason"], {
+    return event(session, actor, case, "transfer", before, dept, c["reason"] + withdrawn, {
         "department": c["department"].name, "due": iso(c["due"]), "custom_due": c["custom_due"]})
 
 

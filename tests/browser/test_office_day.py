@@ -126,7 +126,7 @@ def test_office_main_day(page, desk, live_server):
     assert expected.weekday() < 5  # no roll-over involved in this worked example
     assert due_after == expected, (due_before, due_after)
     assert clock_due(leader, "原办理期限（延期前）") == due_before
-    expect(leader.locator("#case-facts")).to_contain_text("已批准：15天")
+    expect(leader.locator("#case-facts")).to_contain_text("已批准 申请延期15天")
 
     # ---- handler1 replies (reopening the case from the address bar) --------------------------------
     handler.goto(case_url)

@@ -106,6 +106,7 @@ ACTOR = {
     "notice": "clerk", "accept": "clerk", "decline": "clerk", "refuse_repeat": "clerk",
     "forward": "clerk", "assign": "clerk", "transfer": "clerk", "supervise": "clerk",
     "sign_for": "handler1", "return": "handler1", "extend_request": "handler1", "reply": "handler1",
+    "extend_withdraw": "handler1",
     "extend_decide": "leader", "close_decide": "leader", "instruction": "leader",
     "follow_up": "clerk", "close_request": "clerk", "review_request": "clerk",
     "archive": "archivist", "void": "admin",
@@ -126,6 +127,7 @@ def valid_data(move, o):
         "supervise": {"method": "phone", "note": "请加快办理"},
         "extend_request": {"days": 15, "reason": "需现场勘查"},
         "extend_decide": {"approve": True, "note": "同意"},
+        "extend_withdraw": {"note": "已可按期办结"},
         "reply": {"reply_text": "答复意见全文", "reply_method": "mail", "petitioner_response": "agree",
                   "receipt_status": "signed"},
         "follow_up": {"satisfaction": "satisfied", "note": "电话回访"},
@@ -158,7 +160,7 @@ def events(case):
 def test_every_move_from_every_status(office, move, status):
     o = office
     extra = {}
-    if move == "extend_decide":
+    if move in ("extend_decide", "extend_withdraw"):
         extra = {"extension_state": "pending", "extension_days": 15}
     if move == "notice":
         extra["accept_notice_on"] = None
@@ -664,12 +666,12 @@ def test_every_move_is_one_complete_entry(office, move):
 def test_roles_labels_and_bulk_moves_come_from_the_spec():
     assert workflow.MOVES == (  # the order of the case page's buttons
         "notice", "accept", "decline", "refuse_repeat", "forward", "assign", "sign_for", "return", "transfer",
-        "supervise", "extend_request", "extend_decide", "reply", "follow_up", "close_request", "close_decide",
+        "supervise", "extend_request", "extend_withdraw", "extend_decide", "reply", "follow_up", "close_request", "close_decide",
         "review_request", "instruction", "archive", "void")
     assert workflow.BULK_MOVES == ("assign", "transfer", "supervise")
     assert {m: e.label for m, e in spec.MOVES.items()} == workflow.MOVE_LABELS
     assert [m for m, e in spec.MOVES.items() if e.responsible_only] == [
-        "sign_for", "return", "extend_request", "reply", "follow_up"]
+        "sign_for", "return", "extend_request", "extend_withdraw", "reply", "follow_up"]
     assert {m: e.todo for m, e in spec.MOVES.items() if e.todo} == {
         "accept": "待受理", "assign": "待交办", "sign_for": "待签收", "extend_decide": "待审批延期",
         "reply": "待答复", "close_decide": "待审批结案", "archive": "待归档"}
@@ -778,6 +780,7 @@ RULES = {
     "supervise": ({"clerk", "leader"}, {"assigned", "handling"}, False),
     "extend_request": ({"handler"}, {"handling"}, True),
     "extend_decide": ({"leader"}, {"handling"}, False),
+    "extend_withdraw": ({"handler"}, {"handling"}, True),
     "reply": ({"handler"}, {"handling"}, True),
     "follow_up": ({"clerk", "handler"}, {"replied", "closing", "closed"}, True),
     "close_request": ({"clerk"}, {"replied"}, False),

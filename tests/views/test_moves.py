@@ -343,39 +343,3 @@ def test_every_offered_move_form_renders_on_demo_cases(demo_app, make_client):
                 assert f'id="move-{name}"' in text(r)
                 form = client.get(f"/admin/moves/{name}/{cid}/")
                 assert form.status_code == 200 and 'id="move-form"' in text(form), (username, cid, name)
-
-
-def test_todo_partial_links_to_the_filtered_case_list(demo_app, make_client):
-    """The 待办 partial: each count links to the case list filtered by the move's status; for the
-    clerk (who sees every case) the list counts exactly as many."""
-    from flask import render_template
-    from models import User
-    from views.dashboard import todo_items
-    clerk = db.session.execute(select(User).where(User.username == "clerk")).scalar_one()
-    with demo_app.test_request_context():
-        items = todo_items(db.session, clerk)
-        html = render_template("partials/todo.html", todos=items)
-    assert [(m, label) for m, label, _n, _u in items] == [("accept", "待受理"), ("assign", "待交办")]
-    client = make_client("clerk")
-    for move, label, n, url in items:
-        assert n > 0 and url
-        assert re.search(rf'id="todo-{move}">{label}\s*<a class="badge badge-primary" href="{re.escape(url)}">{n}</a>',
-                         html.replace("&amp;", "&"))
-        page = text(client.get(url))
-        assert re.search(r'nav-link active">[^<(]*\((\d+)\)', page).group(1) == str(n)
-    with demo_app.test_request_context():
-        assert render_template("partials/todo.html", todos=[]).strip() == ""
-
-
-def test_dashboard_shows_the_todo_and_links_only_exact_lists(demo_app, make_client):
-    """A handler's 待签收 counts only their responsible department's cases; the status-filtered list
-    would also show cases they assist on, so the count is shown without a link."""
-    from models import User
-    from services import workflow
-    handler = db.session.execute(select(User).where(User.username == "handler1")).scalar_one()
-    counts = dict((m, n) for m, _label, n in workflow.todo_counts(db.session, handler))
-    page = text(make_client("handler1").get("/admin/"))
-    assert re.search(rf'id="todo-sign_for">待签收\s*<span class="badge badge-light">{counts["sign_for"]}</span>', page)
-    assert re.search(rf'id="todo-reply">待答复\s*<span class="badge badge-light">{counts["reply"]}</span>', page)
-    clerk_page = text(make_client("clerk").get("/admin/"))
-    assert re.search(r'id="todo-accept">待受理\s*<a class="badge badge-primary" href="[^"]+">\d+</a>', clerk_page)

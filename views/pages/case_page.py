@@ -4,7 +4,7 @@ from models.enums import (ATTACHMENT_KINDS, EVENT_ACTIONS, EXTENSION_STATES, PAR
                           PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
                           SATISFACTION, STATUSES, label)
 from services import access, deadlines, disclosure, workflow
-from services.clock import today as office_today
+from services.clock import local, today as office_today
 
 # Moves made straight from a button on the case page (no input beyond an optional note).
 DIRECT_MOVES = ("sign_for",)
@@ -41,6 +41,23 @@ def primary_state(session, case, cal=None, today=None):
         return None
     cal = cal or deadlines.load_calendar(session)
     return deadlines.due_state(due, cal, today, deadlines.due_soon_days(session))
+
+
+# The events that end an extension request in each state (a pending one withdrawn by 答复, 改派,
+# 退回 or 作废 says so in that move's note: services/workflow/common.withdraw_extension).
+EXTENSION_ENDS = {"approved": ("extend_approve",), "denied": ("extend_deny",), "withdrawn": ("extend_withdraw",),
+                  "pending": ("extend_request",)}
+
+
+def extension_outcome(case):
+    """Who ended (or made) the extension request in its current state, and when: “2026-11-18 周承办”."""
+    actions = EXTENSION_ENDS.get(case.extension_state, ())
+    for e in reversed(case.events):
+        if e.action in actions or (case.extension_state == "withdrawn" and "延期申请随之撤回" in (e.note or "")):
+            who = e.actor.full_name if e.actor else "系统"
+            how = "" if e.action in actions else f"{EVENT_ACTIONS.get(e.action, e.action)}时"
+            return f"{local(e.at):%Y-%m-%d} {who}{how}"
+    return ""
 
 
 def build(session, user, case):
@@ -85,6 +102,7 @@ def build(session, user, case):
             "satisfaction": label(SATISFACTION, case.satisfaction),
         },
         "extension": label(EXTENSION_STATES, case.extension_state),
+        "extension_by": extension_outcome(case) if case.extension_state else "",
         "review_level": REVIEW_LEVELS.get(case.review_level, ""),
         "review_cases": [c for c in case.review_cases if access.can_see_case(session, user, c)],
     }
