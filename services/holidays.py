@@ -12,6 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from sqlalchemy import select
+
+from models import Holiday
+from services import ValidationFailed
+
 PROVISIONAL_NOTE = "暂定：仅按法定节日，未含调休"
 FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
 
@@ -157,3 +162,68 @@ def parse_notice(text, year):
     if not result.rows and not result.errors:
         result.errors.append("未从粘贴的文字中识别出放假或上班日期")
     return result
+
+
+# ---- a year's days, saved from the grid ------------------------------------------------------
+
+KINDS = ("holiday", "workday")
+MIN_YEAR, MAX_YEAR = 2000, 2100
+
+
+def read_year(value):
+    """The year of the holiday page (a whole number 2000..2100), or ValidationFailed."""
+    try:
+        year = int(str(value).strip())
+    except (TypeError, ValueError):
+        year = None
+    if year is None or not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValidationFailed({"year": [f"年份应为{MIN_YEAR}至{MAX_YEAR}之间的整数"]})
+    return year
+
+
+def read_marks(year, form):
+    """({date: kind}, {date: name}) from the grid's inputs `day-YYYY-MM-DD` (holiday | workday |
+    empty) and `name-YYYY-MM-DD`; a day outside the year or an unknown kind is refused."""
+    marks, names = {}, {}
+    for key, value in form.items():
+        prefix, _, iso = key.partition("-")
+        if prefix not in ("day", "name"):
+            continue
+        try:
+            d = date.fromisoformat(iso)
+        except ValueError:
+            raise ValidationFailed({"days": [f"日期无效：{iso[:20]}"]}) from None
+        if d.year != year:
+            raise ValidationFailed({"days": [f"{d:%Y-%m-%d}不在{year}年内"]})
+        value = (value or "").strip()
+        if prefix == "name":
+            names[d] = value[:50]
+        elif value:
+            if value not in KINDS:
+                raise ValidationFailed({"days": [f"{d:%Y-%m-%d}的类型无效"]})
+            marks[d] = value
+    return marks, names
+
+
+def save_year(session, year, marks, names, complete):
+    """Make the year's Holiday rows exactly `marks` and record whether the notice is entered in
+    full (a complete year no longer counts the law's days). The caller commits and recomputes.
+    Returns (holidays, workdays) counted."""
+    from services import deadlines
+
+    rows = {h.day: h for h in session.execute(select(Holiday).where(
+        Holiday.day >= date(year, 1, 1), Holiday.day <= date(year, 12, 31))).scalars()}
+    for day, row in rows.items():
+        if day not in marks:
+            session.delete(row)
+    for day, kind in sorted(marks.items()):
+        name = names.get(day) or (rows[day].name if day in rows else "") or nearest_name(year, day)
+        row = rows.get(day)
+        if row is None:
+            session.add(Holiday(day=day, kind=kind, name=name))
+        elif (row.kind, row.name) != (kind, name):
+            row.kind, row.name = kind, name
+    deadlines.mark_year(session, year, bool(complete))
+    session.flush()
+    kinds = list(marks.values())
+    return kinds.count("holiday"), kinds.count("workday")

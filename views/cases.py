@@ -9,6 +9,8 @@ from sqlalchemy import not_, select
 from models import Case, Department, db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
 from services import access, audit, deadlines
+from services.clock import fmt_date
+from services.holidays import PROVISIONAL_NOTE
 from views.base import SecureModelView
 from views.exports import LedgerExportMixin
 from views.pages import case_page
@@ -105,6 +107,18 @@ def _days_left(view, context, model, name):
     return Markup('<span class="days-left" title="{}">{}</span>').format(state.label, days)
 
 
+def _handle_due(view, context, model, name):
+    """The due date, with 暂定 beside it when its year's notice is not entered in full."""
+    if model.handle_due is None:
+        return ""
+    if "xf_cal" not in g:
+        g.xf_cal = deadlines.load_calendar(db.session)
+    if g.xf_cal.is_provisional(model.handle_due):
+        return Markup('{} <span class="badge badge-provisional" title="{}">暂定</span>').format(
+            fmt_date(model.handle_due), PROVISIONAL_NOTE)
+    return fmt_date(model.handle_due)
+
+
 def _to_moves(move):
     def run(self, ids):
         return redirect(url_for("moves.bulk_view", move=move, ids=",".join(str(i) for i in ids)))
@@ -150,6 +164,7 @@ class CaseView(LedgerExportMixin, SecureModelView):
         "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url(".details_view", id=m.id), m.number),
         "days_left": _days_left,
+        "handle_due": _handle_due,
     }
     # list actions -> the move each needs (views.base.SecureModelView.is_action_allowed)
     action_moves = {"bulk_assign": "assign", "bulk_transfer": "transfer", "bulk_supervise": "supervise"}

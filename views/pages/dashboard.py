@@ -14,6 +14,7 @@ def build(session, user):
         "due_soon_cutoff": f["due_soon_cutoff"],
         "due_soon_days": f["due_soon_days"],
         "missing_holiday_years": f["missing_holiday_years"],
+        "due_soon_provisional": f["due_soon_provisional"],
         "today": f["today"],
         "month_start": f["month_start"],
         "inflow": [(code, name, inflow.get(code, 0)) for code, name in CHANNELS.items()],
