@@ -21,4 +21,4 @@ class HolidayYear(db.Model):
     complete = db.Column(db.Boolean, nullable=False, default=False)
 
     def __str__(self):
-        return f"{self.year}年放假安排"
+        return f"{self.year}年放假安排（{'已完整录入' if self.complete else '未完整录入，暂定'}）"
