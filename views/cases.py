@@ -1,4 +1,4 @@
-from flask import abort, g, has_app_context, has_request_context, redirect, request, url_for
+from flask import abort, has_app_context, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -9,10 +9,9 @@ from sqlalchemy import not_, select
 from models import Case, Department, db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
 from services import access, audit, deadlines
-from services.clock import fmt_date
-from services.holidays import PROVISIONAL_NOTE
 from views.base import SecureModelView
 from views.exports import LedgerExportMixin
+from views.filters import fmt_due, request_calendar
 from views.pages import case_page
 
 
@@ -94,9 +93,7 @@ class DueSoonFilter(_ClockFilter):
 # ---- columns -------------------------------------------------------------------------------------
 
 def _days_left(view, context, model, name):
-    if "xf_cal" not in g:
-        g.xf_cal = deadlines.load_calendar(db.session)
-    state = case_page.primary_state(db.session, model, g.xf_cal)
+    state = case_page.primary_state(db.session, model, request_calendar())
     if state is None:
         return ""
     text = {"overdue": "超期", "due_soon": "临期"}.get(state.state)
@@ -105,18 +102,6 @@ def _days_left(view, context, model, name):
         return Markup('<span class="badge badge-{}" title="{}">{} {}</span>').format(
             state.state, state.label, text, days)
     return Markup('<span class="days-left" title="{}">{}</span>').format(state.label, days)
-
-
-def _handle_due(view, context, model, name):
-    """The due date, with 暂定 beside it when its year's notice is not entered in full."""
-    if model.handle_due is None:
-        return ""
-    if "xf_cal" not in g:
-        g.xf_cal = deadlines.load_calendar(db.session)
-    if g.xf_cal.is_provisional(model.handle_due):
-        return Markup('{} <span class="badge badge-provisional" title="{}">暂定</span>').format(
-            fmt_date(model.handle_due), PROVISIONAL_NOTE)
-    return fmt_date(model.handle_due)
 
 
 def _to_moves(move):
@@ -164,7 +149,7 @@ class CaseView(LedgerExportMixin, SecureModelView):
         "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url(".details_view", id=m.id), m.number),
         "days_left": _days_left,
-        "handle_due": _handle_due,
+        "handle_due": lambda v, c, m, n: fmt_due(m.handle_due),
     }
     # list actions -> the move each needs (views.base.SecureModelView.is_action_allowed)
     action_moves = {"bulk_assign": "assign", "bulk_transfer": "transfer", "bulk_supervise": "supervise"}

@@ -61,11 +61,9 @@ def build(session, user, case):
         "title": EVENT_ACTIONS.get(e.action, e.action), "note": shown_note(e), "data": e.data or {},
     } for e in case.events]
     moves = workflow.available_moves(session, user, case)
-    case_clocks = clocks(session, case, cal)
     return {
         "parties": parties,
-        "clocks": case_clocks,
-        "provisional_dates": {due for _, due, _ in case_clocks if cal.is_provisional(due)},
+        "clocks": clocks(session, case, cal),
         "earlier_cases": earlier,
         "events": events,
         "attachments": [(a, ATTACHMENT_KINDS.get(a.kind, a.kind),
