@@ -21,8 +21,8 @@ from sqlalchemy import and_, false, or_, select
 from models import Case, CaseEvent, Holiday, HolidayYear
 from models.enums import DAY_MODES, OPEN_CASE_STATUSES
 from services import ServiceError, settings
-from services.holidays import statutory_days
 from services.clock import today as office_today
+from services.holidays import statutory_days
 
 ACCEPT_DAYS = 15
 HANDLE_DAYS = 60
