@@ -305,7 +305,7 @@ def user_filter(session, user):
 
 # ChangeLog.model -> the screen whose readers may read that model's change rows.
 CHANGE_SCREENS = {"party": "party", "user": "user", "department": "department", "setting": "setting",
-                  "holiday": "holiday"}
+                  "holiday": "holiday", "holiday_year": "holiday"}
 
 
 def change_filter(session, user):

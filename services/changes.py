@@ -13,7 +13,7 @@ from datetime import date, datetime
 
 from sqlalchemy import event, inspect
 
-from models import ChangeLog, Department, Holiday, Party, Setting, User
+from models import ChangeLog, Department, Holiday, HolidayYear, Party, Setting, User
 from services import settings, snapshots
 
 SYSTEM = "系统"
@@ -28,6 +28,7 @@ TRACKED = {
     "department": (Department, None),
     "setting": (Setting, ("value",)),
     "holiday": (Holiday, ("day", "kind", "name")),
+    "holiday_year": (HolidayYear, ("complete",)),
 }
 NEVER = {"id", "created_at", "password_hash", "session_token", "failed_logins", "locked_until",
          "last_login_at", "must_change_password",
@@ -86,6 +87,8 @@ def _label(key, obj):
 
 
 def _record_id(key, obj):
+    if key == "holiday_year":
+        return str(obj.year)
     return str(obj.key if key == "setting" else obj.id)
 
 

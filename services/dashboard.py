@@ -45,7 +45,7 @@ def figures(session, user):
         scope, overdue_clause)).scalar()
     due_soon = session.execute(select(func.count()).select_from(Case).where(
         scope, deadlines.due_soon_clause(cutoff, today))).scalar()
-    missing_years = deadlines.years_without_data(session, [today.year, today.year + 1])
+    missing_years = deadlines.provisional_years(session, [today.year, today.year + 1])
 
     month_start = today.replace(day=1)
     inflow = dict(session.execute(
@@ -89,6 +89,7 @@ def figures(session, user):
         "due_soon": due_soon,
         "due_soon_cutoff": cutoff,
         "due_soon_days": deadlines.due_soon_days(session),
+        "due_soon_provisional": cal.is_provisional(cutoff),
         "missing_holiday_years": missing_years,
         "today": today,
         "month_start": month_start,

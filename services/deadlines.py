@@ -3,8 +3,9 @@
 Counting follows the 民法典 rule: the first day is not counted, and a last day that falls on a
 rest day (statutory holiday or weekend) moves to the next working day; a make-up working day
 (调休补班, e.g. a Saturday) is a working day and keeps the due date. Working days honour the
-Holiday table. A year with no rows in the table counts weekends only (never raises) and is
-reported by `years_without_data` so the dashboard can warn.
+Holiday table. A year not marked complete (HolidayYear: its State Council notice not entered in
+full) also counts the law's statutory days (services/holidays.py, no 调休): its dates are 暂定,
+reported by `provisional_years` for the dashboard and by `Calendar.is_provisional` beside a date.
 
 Clocks (each has a day mode setting `clock_<name>_mode`: calendar | working):
   accept  15 days from receipt; stops when the 受理告知 is recorded
@@ -15,12 +16,13 @@ Clocks (each has a day mode setting `clock_<name>_mode`: calendar | working):
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, extract, false, or_, select
+from sqlalchemy import and_, false, or_, select
 
-from models import Case, CaseEvent, Holiday
+from models import Case, CaseEvent, Holiday, HolidayYear
 from models.enums import DAY_MODES, OPEN_CASE_STATUSES
 from services import ServiceError, settings
 from services.clock import today as office_today
+from services.holidays import statutory_days
 
 ACCEPT_DAYS = 15
 HANDLE_DAYS = 60
@@ -36,16 +38,31 @@ HANDLE_CLOCK_STATUSES = ("accepted", "assigned", "handling")
 
 @dataclass
 class Calendar:
+    """Rest and working days: the Holiday rows, and for a year not marked complete the law's
+    statutory days too (a row wins over them)."""
     holidays: set = field(default_factory=set)
     workdays: set = field(default_factory=set)
-    years: set = field(default_factory=set)
+    complete_years: set = field(default_factory=set)
+    provisional: set = field(default_factory=set)  # statutory days of incomplete years (暂定)
+    _years_done: set = field(default_factory=set)
+
+    def _statutory(self, year):
+        if year not in self._years_done:
+            self._years_done.add(year)
+            if year not in self.complete_years:
+                self.provisional.update(statutory_days(year))
+        return self.provisional
 
     def is_working_day(self, d):
         if d in self.workdays:
             return True
-        if d in self.holidays:
+        if d in self.holidays or d in self._statutory(d.year):
             return False
         return d.weekday() < 5
+
+    def is_provisional(self, d):
+        """A date counted in a year whose notice is not entered in full (shown with 暂定)."""
+        return d is not None and d.year not in self.complete_years
 
     def roll_forward(self, d):
         while not self.is_working_day(d):
@@ -71,23 +88,38 @@ def load_calendar(session):
     cal = Calendar()
     for day, kind in session.execute(select(Holiday.day, Holiday.kind)):
         (cal.workdays if kind == "workday" else cal.holidays).add(day)
-        cal.years.add(day.year)
+    cal.complete_years = set(session.execute(
+        select(HolidayYear.year).where(HolidayYear.complete.is_(True))).scalars())
     return cal
 
 
-def years_without_data(session, years):
-    """Years (of those asked) with no Holiday row: the dashboard warns about them."""
-    have = {int(y) for (y,) in session.execute(select(extract("year", Holiday.day)).distinct())}
-    return sorted(set(int(y) for y in years) - have)
+def provisional_years(session, years):
+    """Years (of those asked) whose notice is not marked complete: the dashboard warns about them."""
+    done = set(session.execute(select(HolidayYear.year).where(
+        HolidayYear.year.in_([int(y) for y in years]), HolidayYear.complete.is_(True))).scalars())
+    return sorted(set(int(y) for y in years) - done)
+
+
+def mark_year(session, year, complete):
+    row = session.get(HolidayYear, year)
+    if row is None:
+        row = HolidayYear(year=year, complete=complete)
+        session.add(row)
+    row.complete = complete
+    return row
 
 
 def seed_holidays(session, years):
-    """Fill the Holiday table from chinese-calendar for the years it knows; returns rows added."""
+    """Fill the Holiday table from chinese-calendar for the years it knows, and mark those years
+    complete (its data are the published notices); returns rows added."""
     import chinese_calendar as cc
 
     existing = set(session.execute(select(Holiday.day)).scalars())
+    known = {d.year for d in cc.constants.holidays}
     added = 0
     for year in years:
+        if year not in known:
+            continue
         for source, kind in ((cc.constants.holidays, "holiday"), (cc.constants.workdays, "workday")):
             for day, name in source.items():
                 if day.year != year or day in existing:
@@ -95,6 +127,7 @@ def seed_holidays(session, years):
                 session.add(Holiday(day=day, kind=kind, name=_holiday_name(name)))
                 existing.add(day)
                 added += 1
+        mark_year(session, year, True)
     return added
 
 

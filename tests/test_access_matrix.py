@@ -146,6 +146,7 @@ MATRIX = {
     "moves.move_view": E(EVERYONE, args=lambda w, role: {"move": "accept", "case_id": w.case_for(role)}),
     "moves.bulk_view": E(move_roles("assign"), args=lambda w, role: {"move": "assign"}),
     "office_settings.index": E(ADMIN),
+    "holiday_year.index": E(OFFICE),
     "attachment.index": E(EVERYONE),
     "attachment.download": E(EVERYONE, args=lambda w, role: {"attachment_id": w.attachment_for(role)}),
     "attachment.upload": E(frozenset({"clerk", "handler"}), args=lambda w, role: {"case_id": w.case_for(role)}),

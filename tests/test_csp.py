@@ -6,7 +6,7 @@ import re
 import pytest
 
 PAGES = ["/admin/", "/admin/case/", "/admin/case/?flt0_0=1", "/admin/register/",
-         "/admin/reception-calendar/", "/admin/package/", "/admin/user/", "/admin/holiday/",
+         "/admin/reception-calendar/", "/admin/package/", "/admin/user/", "/admin/holiday/", "/admin/holiday-year/",
          "/admin/audit/", "/password", "/logout"]
 
 

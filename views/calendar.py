@@ -1,13 +1,18 @@
 """Holiday calendar and office settings (admin). Saving either recomputes open cases' due dates."""
+import calendar as pycal
+from datetime import date
+
 from flask import flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
+from sqlalchemy import select
 from wtforms import Form, SelectField, StringField
 from wtforms.validators import ValidationError
 
 from models import Holiday, db
 from models.enums import DAY_MODES, HOLIDAY_KINDS
-from services import ValidationFailed, access, deadlines, settings
+from services import ValidationFailed, access, deadlines, holidays, settings
+from services.clock import today as office_today
 from views.base import SecureBaseView, SecureModelView
 from views.saving import saving
 from views.trace import ChangeRowsMixin, change_rows
@@ -91,7 +96,90 @@ class OfficeSettingsView(SecureBaseView):
                            change_rows=change_rows("setting"))
 
 
+def year_grid(session, year, marks, names):
+    """Twelve months of weeks (Monday first) of the year's days: each day's mark (holiday,
+    workday or none), its name, and the law's statutory holiday when the year is not complete."""
+    cal = deadlines.load_calendar(session)
+    statutory = holidays.statutory_days(year) if year not in cal.complete_years else {}
+    months = []
+    for month in range(1, 13):
+        weeks = []
+        for week in pycal.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            weeks.append([{
+                "day": d, "in_month": d.month == month, "mark": marks.get(d, ""),
+                "name": names.get(d, ""), "statutory": statutory.get(d, ""), "weekend": d.weekday() >= 5,
+            } for d in week])
+        months.append({"month": month, "weeks": weeks})
+    return months
+
+
+class HolidayYearView(SecureBaseView):
+    """放假安排: a year's State Council notice entered on one page, by clicking days on a
+    12-month grid or pasting the notice's lines (parsed and shown before saving)."""
+    screen = "holiday"
+    column_labels = {"complete": "放假通知已完整录入"}  # the change rows' field label
+
+    def _page(self, year, marks, names, complete, parsed=None, notice="", errors=None, status=200):
+        editable = access.may_view(current_user, self.screen, access.E)
+        return self.render("calendar/year.html", year=year, editable=editable, parsed=parsed,
+                           notice=notice, errors=errors or [], complete=complete,
+                           months=year_grid(db.session, year, marks, names),
+                           provisional=year in deadlines.provisional_years(db.session, [year]),
+                           weekdays="一二三四五六日", note=holidays.PROVISIONAL_NOTE,
+                           change_rows=change_rows("holiday_year", str(year))), status
+
+    def _stored(self, year):
+        rows = db.session.execute(select(Holiday).where(
+            Holiday.day >= date(year, 1, 1), Holiday.day <= date(year, 12, 31))).scalars()
+        marks, names = {}, {}
+        for h in rows:
+            marks[h.day], names[h.day] = h.kind, h.name
+        return marks, names
+
+    @expose("/", methods=("GET", "POST"))
+    def index(self):
+        source = request.form if request.method == "POST" else request.args
+        error = None
+        try:
+            year = holidays.read_year(source.get("year") or self._default_year())
+        except ValidationFailed as exc:
+            year, error = office_today().year, exc.message
+        marks, names = self._stored(year)
+        complete = year not in deadlines.provisional_years(db.session, [year])
+        if error or request.method == "GET":
+            return self._page(year, marks, names, complete, errors=[error] if error else [],
+                              status=400 if error else 200)
+        if not access.may_view(current_user, self.screen, access.E):
+            return self._page(year, marks, names, complete, errors=["您无权修改放假安排"], status=403)
+        if request.form.get("action") == "parse":
+            notice = request.form.get("notice", "")[:20000]
+            parsed = holidays.parse_notice(notice, year)
+            marks = {d: kind for d, kind, _ in parsed.rows}
+            names = {d: name for d, _, name in parsed.rows}
+            return self._page(year, marks, names, not parsed.errors and not parsed.missing,
+                              parsed=parsed, notice=notice)
+        try:
+            marks, names = holidays.read_marks(year, request.form)
+        except ValidationFailed as exc:
+            return self._page(year, marks, names, complete, errors=[exc.message], status=400)
+        with saving() as result:
+            n_off, n_on = holidays.save_year(db.session, year, marks, names,
+                                             request.form.get("complete") == "1")
+        if not result.ok:
+            return self._page(year, marks, names, complete, errors=[result.message], status=409)
+        flash(f"{year}年放假安排：放假{n_off}天，调休上班{n_on}天。", "info")
+        _recompute(f"{year}年放假安排")
+        return redirect(url_for(".index", year=year))
+
+    def _default_year(self):
+        today = office_today()
+        missing = deadlines.provisional_years(db.session, [today.year, today.year + 1])
+        return missing[0] if missing else today.year
+
+
 def register(admin):
     admin.add_view(HolidayView(Holiday, name="节假日", endpoint="holiday", category="系统管理"))
+    admin.add_view(HolidayYearView(name="放假安排（按年）", endpoint="holiday_year",
+                                   url="/admin/holiday-year", category="系统管理"))
     admin.add_view(OfficeSettingsView(name="单位设置", endpoint="office_settings", url="/admin/office-settings",
                                       category="系统管理"))

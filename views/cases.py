@@ -1,4 +1,4 @@
-from flask import abort, g, has_app_context, has_request_context, redirect, request, url_for
+from flask import abort, has_app_context, has_request_context, redirect, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -11,7 +11,7 @@ from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
 from services import access, audit, deadlines, search
 from views.base import SecureModelView, ServiceSearchMixin
 from views.exports import LedgerExportMixin
-from views.filters import TodoFilter
+from views.filters import TodoFilter, fmt_due, request_calendar
 from views.pages import case_page
 
 
@@ -93,9 +93,7 @@ class DueSoonFilter(_ClockFilter):
 # ---- columns -------------------------------------------------------------------------------------
 
 def _days_left(view, context, model, name):
-    if "xf_cal" not in g:
-        g.xf_cal = deadlines.load_calendar(db.session)
-    state = case_page.primary_state(db.session, model, g.xf_cal)
+    state = case_page.primary_state(db.session, model, request_calendar())
     if state is None:
         return ""
     text = {"overdue": "超期", "due_soon": "临期"}.get(state.state)
@@ -155,6 +153,7 @@ class CaseView(ServiceSearchMixin, LedgerExportMixin, SecureModelView):
         "number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url(".details_view", id=m.id), m.number),
         "days_left": _days_left,
+        "handle_due": lambda v, c, m, n: fmt_due(m.handle_due),
     }
     # list actions -> the move each needs (views.base.SecureModelView.is_action_allowed)
     action_moves = {"bulk_assign": "assign", "bulk_transfer": "transfer", "bulk_supervise": "supervise"}

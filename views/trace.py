@@ -12,7 +12,7 @@ from views.adapters import admin_internals
 from views.base import SecureModelView
 
 MODEL_NAMES = {"party": "信访人", "user": "用户", "department": "单位", "setting": "单位设置",
-               "holiday": "节假日"}
+               "holiday": "节假日", "holiday_year": "放假安排"}
 SPECIAL = {changes.CREATE: "新建", changes.DELETE: "删除", changes.PASSWORD: "密码"}
 CHANGED = "已修改"
 # A stored field -> the column label of the screen (a foreign key is labelled by its relationship).

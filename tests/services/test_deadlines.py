@@ -3,7 +3,7 @@
 2026 (State Council notice, checked against chinese_calendar):
   Spring Festival holiday 02-15 (Sun) .. 02-23 (Mon); make-up working days 02-14 (Sat), 02-28 (Sat)
   Mid-autumn 09-25 .. 09-27; National Day 10-01 .. 10-07; make-up working days 09-20 (Sun), 10-10 (Sat)
-  2027: no holiday data yet -> weekends only.
+  2027: no notice yet -> the law's statutory days, 暂定 (tests/services/test_provisional_calendar.py).
 Office today is 2026-11-20 (Fri).
 """
 from datetime import date
@@ -30,7 +30,8 @@ def test_calendar_knows_2026_from_chinese_calendar(cal):
     assert not cal.is_working_day(D(2026, 10, 5))       # 国庆
     assert cal.is_working_day(D(2026, 10, 10))          # Saturday, 调休上班
     assert not cal.is_working_day(D(2027, 1, 2))        # 2027 Saturday: weekend rule
-    assert cal.is_working_day(D(2027, 1, 1))            # 2027 元旦 not entered yet: a Friday
+    assert not cal.is_working_day(D(2027, 1, 1))        # 2027 元旦 not entered yet: the law's day, 暂定
+    assert cal.is_provisional(D(2027, 1, 1)) and not cal.is_provisional(D(2026, 12, 31))
 
 
 def test_received_just_before_spring_festival(app):
@@ -78,34 +79,37 @@ def test_extension_on_top_of_a_roll_over(app):
     assert (c.handle_base_due, c.handle_due) == (D(2026, 10, 8), D(2026, 11, 9))
 
 
-def test_due_date_in_2027_without_holiday_data(app):
-    # 2026-11-02 + 60 = 2027-01-01: a Friday; 2027 has no data, so no holiday: it stays
-    assert deadlines.handle_due(db.session, D(2026, 11, 2)) == D(2027, 1, 1)
-    # 2026-11-03 + 60 = 2027-01-02 (Sat) -> Mon 2027-01-04 (weekend rule only, no exception)
+def test_due_date_in_2027_without_a_notice(app):
+    # 2026-11-02 + 60 = 2027-01-01: a Friday, 元旦 by the law (暂定) -> Sat, Sun -> Mon 2027-01-04
+    assert deadlines.handle_due(db.session, D(2026, 11, 2)) == D(2027, 1, 4)
+    # 2026-11-03 + 60 = 2027-01-02 (Sat) -> Mon 2027-01-04 (weekend rule)
     assert deadlines.handle_due(db.session, D(2026, 11, 3)) == D(2027, 1, 4)
-    assert deadlines.years_without_data(db.session, [2026, 2027]) == [2027]
+    assert deadlines.provisional_years(db.session, [2026, 2027]) == [2027]
 
 
 def test_recompute_after_adding_a_holiday(app):
     o = build_office(db.session)
     running = make_case(db.session, o, "handling", accepted_on=D(2026, 11, 2),
-                        handle_due=D(2027, 1, 1), handle_base_due=D(2027, 1, 1))
+                        handle_due=D(2027, 1, 4), handle_base_due=D(2027, 1, 4))
     custom = make_case(db.session, o, "accepted", accepted_on=D(2026, 11, 2),
-                       handle_due=D(2027, 1, 1), handle_base_due=D(2027, 1, 1))
+                       handle_due=D(2027, 1, 4), handle_base_due=D(2027, 1, 4))
     workflow.perform(db.session, o.clerk, custom, "assign", department_id=o.zj.id, due="2026-12-31")
     closed = make_case(db.session, o, "closed", accepted_on=D(2026, 11, 2),
-                       handle_due=D(2027, 1, 1), handle_base_due=D(2027, 1, 1))
+                       handle_due=D(2027, 1, 4), handle_base_due=D(2027, 1, 4))
     db.session.commit()
-    db.session.add(Holiday(day=D(2027, 1, 1), kind="holiday", name="元旦"))
+    # a (made-up) notice: 元旦 01-01 .. 01-04 off, entered in full
+    for day in (1, 2, 3, 4):
+        db.session.add(Holiday(day=D(2027, 1, day), kind="holiday", name="元旦"))
+    deadlines.mark_year(db.session, 2027, True)
     db.session.flush()
     changed = deadlines.recompute_open_cases(db.session)
     db.session.commit()
-    # 2027-01-01 is now a holiday -> Sat, Sun -> Mon 2027-01-04
-    assert running.handle_due == running.handle_base_due == D(2027, 1, 4)
+    # 2026-11-02 + 60 = 2027-01-01, a holiday to 01-04 -> Tue 2027-01-05
+    assert running.handle_due == running.handle_base_due == D(2027, 1, 5)
     assert custom.handle_due == D(2026, 12, 31)      # set by hand at 交办: kept
-    assert closed.handle_due == D(2027, 1, 1)         # closed cases are history
+    assert closed.handle_due == D(2027, 1, 4)         # closed cases are history
     assert changed == 1
-    assert deadlines.years_without_data(db.session, [2026, 2027]) == []
+    assert deadlines.provisional_years(db.session, [2026, 2027]) == []
 
 
 def test_recompute_after_day_mode_setting(app):

@@ -1,6 +1,6 @@
 """The home page (templates/dashboard.html): services/dashboard.py's figures with their labels."""
 from models.enums import CHANNELS, STATUSES
-from services import dashboard
+from services import access, dashboard
 
 
 def build(session, user):
@@ -14,6 +14,8 @@ def build(session, user):
         "due_soon_cutoff": f["due_soon_cutoff"],
         "due_soon_days": f["due_soon_days"],
         "missing_holiday_years": f["missing_holiday_years"],
+        "due_soon_provisional": f["due_soon_provisional"],
+        "may_read_holidays": access.may_view(user, "holiday", access.R),
         "today": f["today"],
         "month_start": f["month_start"],
         "inflow": [(code, name, inflow.get(code, 0)) for code, name in CHANNELS.items()],

@@ -1,0 +1,144 @@
+"""放假安排 (按年): the admin enters a year's notice by pasting it (parsed and shown before
+saving) or clicking days on the grid; saving replaces 2027's provisional (暂定) days and recomputes
+open cases; the dashboard warning goes only when the year is marked complete."""
+import re
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from models import Case, Holiday, HolidayYear, db
+from tests.conftest import DEMO_PASSWORD
+from tests.services.test_workflow import build_office, make_case
+
+URL = "/admin/holiday-year/"
+# A made-up 2027 notice (the real one is not out yet): 元旦 01-01..03, 春节 02-05..13 with 01-31
+# and 02-20 worked.
+NOTICE_2027 = ("一、元旦：1月1日（周五）至3日（周日）放假，共3天。\n"
+               "二、春节：2月5日（农历除夕、周五）至13日（农历正月初八、周六）放假调休，共9天。"
+               "1月31日（周日）、2月20日（周六）上班。\n")
+NOTICE_DAYS = {**{f"day-2027-01-0{d}": "holiday" for d in (1, 2, 3)},
+               **{f"day-2027-02-{d:02d}": "holiday" for d in range(5, 14)},
+               "day-2027-01-31": "workday", "day-2027-02-20": "workday"}
+
+
+@pytest.fixture
+def office(app):
+    o = build_office(db.session, password=DEMO_PASSWORD)
+    db.session.commit()
+    return o
+
+
+@pytest.fixture
+def login(office, app_client):
+    return app_client
+
+
+def text(resp):
+    return resp.get_data(as_text=True)
+
+
+def clock_cell(page, name="办理期限"):
+    table = re.search(r'<table class="table table-sm" id="case-clocks">(.*?)</table>', page, re.S).group(1)
+    row = re.search(rf"<th[^>]*>{name}</th><td>(.*?)</td>", table, re.S).group(1)
+    return re.sub(r"<[^>]+>", "", row).split()
+
+
+def rows_2027():
+    return db.session.execute(select(func.count()).select_from(Holiday).where(
+        Holiday.day >= date(2027, 1, 1), Holiday.day <= date(2027, 12, 31))).scalar()
+
+
+def test_a_pasted_notice_is_shown_before_saving(office, login):
+    admin = login("admin")
+    page = text(admin.get(URL + "?year=2027"))
+    assert "2027年的国务院放假通知尚未完整录入" in page and "暂定：仅按法定节日，未含调休" in page
+    assert re.search(r'data-day="2027-02-05"[^>]*\n?[^>]*title="2027-02-05（法定：春节，暂定）"', page)
+    r = admin.post(URL, data={"year": "2027", "action": "parse", "notice": NOTICE_2027})
+    page = text(r)
+    assert r.status_code == 200 and "解析结果（尚未保存）" in page
+    table = re.search(r'id="notice-rows">(.*?)</table>', page, re.S).group(1)
+    cells = re.findall(r"<tr><td[^>]*>(\d{4}-\d\d-\d\d)</td><td>(周.)</td><td>(.*?)</td><td>(.*?)</td></tr>", table)
+    assert cells[0] == ("2027-01-01", "周五", "放假", "元旦")
+    assert ("2027-01-31", "周日", "调休上班", "春节") in cells and ("2027-02-13", "周六", "放假", "春节") in cells
+    assert len(cells) == 14
+    assert "未识别到：清明节、劳动节、端午节、中秋节、国庆节" in page
+    # the grid carries the parsed marks, ready to save; nothing is stored yet
+    assert 'name="day-2027-02-05" value="holiday"' in page and 'name="day-2027-02-20" value="workday"' in page
+    assert rows_2027() == 0
+
+
+def test_saving_the_notice_replaces_the_provisional_days_and_moves_a_due_date(office, login):
+    case = make_case(db.session, office, "handling", accepted_on=date(2026, 12, 7),
+                     handle_due=date(2027, 2, 9), handle_base_due=date(2027, 2, 9))
+    db.session.commit()
+    clerk, admin = login("clerk"), login("admin")
+    # 2026-12-07 + 60 = 2027-02-05 (除夕 by the law) .. 02-08 (初三) -> Tue 02-09, 暂定
+    assert clock_cell(text(clerk.get(f"/admin/case/details/?id={case.id}"))) == ["2027-02-09", "暂定"]
+    listing = text(clerk.get("/admin/case/"))
+    assert re.search(r"2027-02-09 <span class=\"badge badge-provisional\"[^>]*>暂定</span>", listing)
+    assert 'id="holiday-warning"' in text(admin.get("/admin/"))
+
+    r = admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **NOTICE_DAYS},
+                   follow_redirects=True)
+    page = text(r)
+    assert "2027年放假安排：放假12天，调休上班2天。" in page
+    assert "2027年放假安排已保存，已按新设置重算在办事项期限：1 件有变化" in page
+    assert "2027年已按国务院放假通知完整录入" in page
+    # 02-05 .. 02-13 off, Sun 02-14 -> Mon 2027-02-15, no longer 暂定
+    assert clock_cell(text(clerk.get(f"/admin/case/details/?id={case.id}"))) == ["2027-02-15"]
+    db.session.expire_all()
+    assert db.session.get(Case, case.id).handle_due == date(2027, 2, 15)
+    assert rows_2027() == 14
+    assert 'id="holiday-warning"' not in text(admin.get("/admin/"))
+    # who marked the year complete is a change row on the page
+    assert re.search(r"<td>admin</td><td>新建</td><td></td><td>2027年放假安排（已完整录入）</td>", page)
+
+
+def test_the_dashboard_warning_goes_only_when_the_year_is_marked_complete(office, login):
+    admin = login("admin")
+    r = admin.post(URL, data={"year": "2027", "action": "save", "day-2027-01-01": "holiday"},
+                   follow_redirects=True)
+    assert r.status_code == 200 and rows_2027() == 1
+    warning = re.search(r'id="holiday-warning">(.*?)</div>', text(admin.get("/admin/")), re.S).group(1)
+    assert "2027年的国务院放假通知尚未完整录入" in warning
+    admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **NOTICE_DAYS})
+    assert 'id="holiday-warning"' not in text(admin.get("/admin/"))
+    # and unticking it brings the law (暂定) and the warning back
+    admin.post(URL, data={"year": "2027", "action": "save", **NOTICE_DAYS})
+    assert 'id="holiday-warning"' in text(admin.get("/admin/"))
+    db.session.expire_all()
+    assert db.session.get(HolidayYear, 2027).complete is False
+    page = text(admin.get(URL + "?year=2027"))
+    assert re.search(r"<td>admin</td><td>放假通知已完整录入</td><td>是</td><td>否</td>", page)
+
+
+def test_a_day_unmarked_on_the_grid_is_removed(office, login):
+    admin = login("admin")
+    admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **NOTICE_DAYS})
+    days = dict(NOTICE_DAYS, **{"day-2027-02-20": ""})
+    admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **days})
+    assert rows_2027() == 13
+    assert db.session.execute(select(Holiday).where(Holiday.day == date(2027, 2, 20))).first() is None
+
+
+def test_bad_input_is_refused_with_a_message_and_nothing_changes(office, login):
+    admin = login("admin")
+    for data, message in (
+            ({"day-2027-02-30": "holiday"}, "日期无效：2027-02-30"),
+            ({"day-2027-02-01": "rest"}, "2027-02-01的类型无效"),
+            ({"day-2026-12-31": "holiday"}, "2026-12-31不在2027年内")):
+        r = admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **data})
+        assert r.status_code == 400 and message in text(r)
+    r = admin.get(URL + "?year=abc")
+    assert r.status_code == 400 and "年份应为2000至2100之间的整数" in text(r)
+    assert rows_2027() == 0 and db.session.get(HolidayYear, 2027) is None
+
+
+def test_a_clerk_reads_the_page_but_may_not_save(office, login):
+    clerk = login("clerk")
+    page = text(clerk.get(URL + "?year=2027"))
+    assert 'id="year-grid"' in page and 'id="year-save"' not in page and 'data-editable' not in page
+    r = clerk.post(URL, data={"year": "2027", "action": "save", "complete": "1", **NOTICE_DAYS})
+    assert r.status_code == 403 and "您无权修改放假安排" in text(r)
+    assert rows_2027() == 0
