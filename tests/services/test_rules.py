@@ -252,3 +252,106 @@ def test_case_numbers_are_masked_whatever_the_prefix(office, prefix):
     shown = disclosure.note_filter(db.session, o.handler2, mine, {})(ev)
     assert shown == f"与（另一信访事项）、{mine.number}一并督办"
     assert disclosure.note_filter(db.session, o.clerk, mine, {})(ev) == ev.note
+
+
+# ---- 4. a monthly report on a hand-built month ------------------------------------------------------
+
+def build_october(session):
+    """October 2026, counted by hand (today 2026-11-20):
+
+    first petitions received in October
+      A 10-09 来访 张   受理 10-10, 告知 10-10 (due 10-24): on time; handling
+      B 10-12 来信 李   受理 10-13, no 受理告知 (due 10-27): late, and on the 逾期清单
+      C 10-15 网上 王   不予受理, 告知 11-02 (due 10-30): late
+      S 10-25 来电 赵   受理 10-26, 告知 10-26: on time; the clerk linked it to Q (同一事项): 重复访
+    a 复查 received in October (not inflow)
+      R 10-20 来信 复查 of P, 告知 10-21 (due 11-04): on time; answered 10-28: 变更
+    closed in October (received in August)
+      P replied 10-08, due 10-10, closed 10-09: in time; its 复查 R: not 一次性化解
+      Q replied 10-14, due 10-15, closed 10-20: reply in time, approval late; S again within 90 days
+      T replied 10-22, due 10-20, closed 10-23: late; no review, no repeat: 一次性化解
+    """
+    from tests.services.test_statistics import add_case, build_office as stats_office
+    o = stats_office(session)
+    d = date
+    people = {n: Party(name=n, id_number=i) for n, i in (
+        ("张某", "110101199003077774"), ("李某", "110101198001011232"), ("王某", "110101199003071234"),
+        ("赵某", "110101199003078515"))}
+    session.add_all(people.values())
+    h, lab = o["housing"], o["labour"]
+    c = {}
+    c["A"] = add_case(session, d(2026, 10, 9), "visit", "request", "城乡建设", h, people["张某"],
+                      accept_due=d(2026, 10, 24), accepted_on=d(2026, 10, 10), accept_notice_on=d(2026, 10, 10),
+                      status="handling", handle_due=d(2026, 12, 9))
+    c["B"] = add_case(session, d(2026, 10, 12), "letter", "request", "劳动社保", lab, people["李某"],
+                      accept_due=d(2026, 10, 27), accepted_on=d(2026, 10, 13), status="handling",
+                      handle_due=d(2026, 12, 12))
+    c["C"] = add_case(session, d(2026, 10, 15), "online", "suggestion", "教育", None, people["王某"],
+                      accept_due=d(2026, 10, 30), accept_notice_on=d(2026, 11, 2), status="declined")
+    c["P"] = add_case(session, d(2026, 8, 3), "letter", "request", "城乡建设", h, accepted_on=d(2026, 8, 4),
+                      handle_due=d(2026, 10, 10), replied_on=d(2026, 10, 8), closed_on=d(2026, 10, 9),
+                      status="closed", satisfaction="satisfied")
+    c["Q"] = add_case(session, d(2026, 8, 10), "visit", "request", "城乡建设", h, people["赵某"],
+                      accepted_on=d(2026, 8, 11), handle_due=d(2026, 10, 15), replied_on=d(2026, 10, 14),
+                      closed_on=d(2026, 10, 20), status="closed", satisfaction="basic")
+    c["T"] = add_case(session, d(2026, 8, 20), "letter", "request", "劳动社保", lab, accepted_on=d(2026, 8, 21),
+                      handle_due=d(2026, 10, 20), replied_on=d(2026, 10, 22), closed_on=d(2026, 10, 23),
+                      status="closed")
+    c["R"] = add_case(session, d(2026, 10, 20), "letter", "request", "城乡建设", h, review_level=1,
+                      parent_case_id=c["P"].id, accept_due=d(2026, 11, 4), accepted_on=d(2026, 10, 20),
+                      accept_notice_on=d(2026, 10, 21), handle_due=d(2026, 11, 19), replied_on=d(2026, 10, 28),
+                      review_outcome="changed", status="replied", satisfaction="unsatisfied")
+    c["S"] = add_case(session, d(2026, 10, 25), "phone", "request", "城乡建设", h, people["赵某"],
+                      accept_due=d(2026, 11, 9), accepted_on=d(2026, 10, 26), accept_notice_on=d(2026, 10, 26),
+                      status="accepted", handle_due=d(2026, 12, 25), is_repeat=True, repeat_of_id=c["Q"].id)
+    session.commit()
+    return o, c
+
+
+def test_monthly_report_on_a_hand_built_month(app, tmp_path):
+    import openpyxl
+    from services import statistics as st
+    o, c = build_october(db.session)
+    rep = st.report(db.session, o["clerk"], st.month(2026, 10))
+    v = {line.key: line.cur for line in rep.lines}
+    # inflow: A, B, C, S (the 复查 R is not new inflow)
+    assert (v["items"], v["persons"]) == (4, 4)
+    assert (v["visit_batches"], v["letters"], v["online"], v["phone"]) == (1, 1, 1, 1)
+    assert v["repeat"] == 1  # S
+    assert (v["category:城乡建设"], v["category:劳动社保"], v["category:教育"]) == (2, 1, 1)
+    assert (v["purpose:request"], v["purpose:suggestion"]) == (3, 1)
+    # 复查 / 复核 on their own lines
+    assert (v["reviews"], v["re_reviews"]) == (1, 0)
+    assert (v["review_upheld"], v["review_revoked"], v["review_changed"]) == (0, 0, 1)
+    # 及时受理: A, R, S on time; B (accepted, no notice) and C (notice late) not -> 3/5
+    assert v["accept_rate"] == pytest.approx(3 / 5)
+    assert rep.line("accept_rate").basis == "按时受理告知3件 / 应受理告知5件"
+    # ... and B is the one the 逾期清单 shows as 受理告知 超期
+    overdue = [(r["number"], r["clock"]) for _d, rows in st.overdue_cases(db.session, o["clerk"]) for r in rows]
+    assert overdue == [(c["B"].number, "受理告知")]
+    # 按期办结 by reply date: P, Q in time, T late -> 2/3; Q's approval after its due date: 1
+    assert v["close_rate"] == pytest.approx(2 / 3)
+    assert v["approval_late"] == 1
+    # 再信访: Q (S within 90 days of 10-20) of P, Q, T -> 1/3; 一次性化解: T only of P, Q, T -> 1/3
+    assert v["again_rate"] == pytest.approx(1 / 3)
+    assert v["once_rate"] == pytest.approx(1 / 3)
+    assert rep.line("again_rate").basis == "办结后90日内就同一事项再次信访1件 / 办结3件"
+    # 参评 and 满意: answered in October P, Q, T, R; rated P, Q, R; satisfied P, Q
+    assert v["rated_rate"] == pytest.approx(3 / 4) and v["satisfaction_rate"] == pytest.approx(2 / 3)
+
+    # a shorter window: S came 5 days after Q was closed, so a 3-day window counts nothing
+    settings.set_value(db.session, "repeat_window_days", "3")
+    db.session.commit()
+    rep3 = st.report(db.session, o["clerk"], st.month(2026, 10))
+    assert rep3.line("again_rate").cur == 0 and rep3.line("once_rate").cur == pytest.approx(2 / 3)
+
+    path = tmp_path / "r.xlsx"
+    st.write_report_sheet(str(path), rep, filled_by="王登记", filled_on=date(2026, 11, 20))
+    ws = openpyxl.load_workbook(path).active
+    rows = {(r[0], r[1]): r for r in ws.iter_rows(min_row=5, values_only=True) if r[1]}
+    assert rows[("信访总量", "件")][2] == 4
+    assert rows[("复查", "件")][2] == 1 and rows[("复查复核结论：变更", "件")][2] == 1
+    assert rows[("结案审批晚于办理期限", "件")][2] == 1
+    assert rows[("再信访率", "%")][2] == pytest.approx(1 / 3)
+    assert rows[("一次性化解率", "%")][2] == pytest.approx(1 / 3)
+    assert rows[("及时受理率", "%")][2] == pytest.approx(3 / 5)
