@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, or_, select
 
 from models import Case, Department, PackageAssignment
-from models.enums import CATEGORIES, IN_PERSON_CHANNELS, PURPOSES
+from models.enums import CATEGORIES, IN_PERSON_CHANNELS, PURPOSES, REVIEW_OUTCOMES
 from services import access, excel, inputs, settings
 from services import packages
 from services.clock import today as office_today
@@ -254,9 +254,7 @@ def figures(session, scope, pkg_scope, p, today=None, repeat_window=90):
     ).where(scope, Case.received_on >= s, Case.received_on <= e)).mappings().one()
 
     outcomes = session.execute(select(
-        _n(Case.review_outcome == "upheld").label("review_upheld"),
-        _n(Case.review_outcome == "revoked").label("review_revoked"),
-        _n(Case.review_outcome == "changed").label("review_changed"),
+        *(_n(Case.review_outcome == code).label(f"review_{code}") for code in REVIEW_OUTCOMES),
     ).where(scope, Case.review_level > 0, Case.replied_on >= s, Case.replied_on <= e)).mappings().one()
 
     answered_by = func.coalesce(Case.replied_on, Case.closed_on)
@@ -476,9 +474,8 @@ def report(session, user, period, department_id=None, *, today=None, top_places=
     sec = "九、复查复核"
     count(sec, "reviews", "复查", "件")
     count(sec, "re_reviews", "复核", "件")
-    count(sec, "review_upheld", "复查复核结论：维持", "件")
-    count(sec, "review_revoked", "复查复核结论：撤销", "件")
-    count(sec, "review_changed", "复查复核结论：变更", "件")
+    for code, name in REVIEW_OUTCOMES.items():
+        count(sec, f"review_{code}", f"复查复核结论：{name}", "件")
     return rep
 
 

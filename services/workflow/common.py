@@ -1,8 +1,9 @@
 """What the moves of every phase share: dates no later than today, departments, routing rules,
-the CaseEvent every move adds, and the 复核 look-up."""
+the statutory 办理期限 cap, and the CaseEvent every move adds. ("The same matter" and the 复核 rule
+live in services/matters.py.)"""
 from models import CaseEvent, Department
 from models.base import utcnow
-from services import ServiceError, access, deadlines
+from services import access, deadlines
 from services.clock import today as office_today
 from services.inputs import Fields, parse_id
 
