@@ -75,6 +75,7 @@ class Case(db.Model):
     # Review stages: a 复查 (1) or 复核 (2) case points at the case it reviews.
     review_level = db.Column(db.Integer, nullable=False, default=0)
     parent_case_id = db.Column(db.Integer, db.ForeignKey("case.id"), index=True)
+    review_outcome = db.Column(db.String(20))  # a 复查/复核's conclusion: REVIEW_OUTCOMES
 
     reception_id = db.Column(db.Integer, db.ForeignKey("reception_schedule.id"), index=True)
     leader_id = db.Column(db.Integer, db.ForeignKey("user.id"), index=True)

@@ -53,6 +53,8 @@ SEXES = {"M": "男", "F": "女"}
 ID_TYPES = {"resident": "居民身份证", "passport": "护照", "other": "其他证件"}
 
 REVIEW_LEVELS = {0: "初次办理", 1: "复查", 2: "复核"}
+# The conclusion of a 复查/复核 on the original opinion.
+REVIEW_OUTCOMES = {"upheld": "维持", "revoked": "撤销", "changed": "变更"}
 
 REPLY_METHODS = {"in_person": "当面", "mail": "邮寄", "phone": "电话", "online": "网上"}
 PETITIONER_RESPONSES = {"agree": "同意", "disagree": "不同意", "none": "无明确意见"}

@@ -11,9 +11,9 @@ from datetime import timedelta
 
 from sqlalchemy import and_, select
 
-from models import ArchiveLoan, ArchiveRecord
+from models import ArchiveLoan, ArchiveRecord, Case
 from models.base import utcnow
-from models.enums import LOAN_STATUSES
+from models.enums import LOAN_STATUSES, REVIEW_LEVELS, STATUSES
 from services import ServiceError, access, audit, inputs
 from services.clock import fmt_date, local
 from services.clock import today as office_today
@@ -35,6 +35,16 @@ def catalogue_items(record):
     return [item for item in items if item]
 
 
+def review_cases(session, user, record):
+    """The 复查/复核 cases asked for on the filed case (filing does not end the petitioner's
+    right): [{number, level, status, id (None when the user may not open it)}]."""
+    rows = session.execute(select(Case).where(Case.parent_case_id == record.case_id, Case.status != "voided")
+                           .order_by(Case.id)).scalars()
+    return [{"number": c.number, "level": REVIEW_LEVELS.get(c.review_level, "复查"),
+             "status": STATUSES.get(c.status, c.status),
+             "id": c.id if access.can_see_case(session, user, c) else None} for c in rows]
+
+
 def record_view(session, actor, record, ip=None):
     """Every opening of an archive record is recorded (domain: 'every access is recorded')."""
     return audit.record(session, actor, "archive_view", detail=f"档号 {record.archive_number}", ip=ip)
@@ -48,7 +58,7 @@ def record_edit(session, actor, record, ip=None):
 
 def _metadata(location, page_count):
     fields = inputs.Fields({"location": location, "page_count": page_count})
-    return fields, fields.text("location", "存放位置", max_len=100), fields.int("page_count", "页数", 0, MAX_PAGES)
+    return fields, fields.text("location", "存放位置", max_len=100), fields.int("page_count", "页数", 1, MAX_PAGES)
 
 
 def check_metadata(location, page_count):

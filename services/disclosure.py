@@ -4,12 +4,21 @@ import re
 
 from sqlalchemy import select
 
-from models import Case, CaseParty
-from services import access
+from models import Case, CaseCounter, CaseParty
+from services import access, settings
 
 SECRET_FILE = "（保密材料）"
 HIDDEN_CASE = "（另一信访事项）"
-CASE_NUMBER = re.compile(r"[A-Za-z]*\d{4}-\d{6}")
+
+
+def case_number_pattern(session):
+    """A case number with any prefix the office has used (Chinese, with a hyphen, ...): the
+    prefixes of the number counters and the setting, longest first; then ASCII letters or none."""
+    prefixes = set(session.execute(select(CaseCounter.prefix)).scalars())
+    prefixes.add(settings.get(session, "number_prefix"))
+    known = sorted((p for p in prefixes if p), key=len, reverse=True)
+    alts = "".join(re.escape(p) + "|" for p in known)
+    return re.compile(rf"(?:{alts}[A-Za-z]*)\d{{4}}-\d{{6}}")
 
 
 def related_earlier_cases(session, user, case):
@@ -55,12 +64,13 @@ def note_filter(session, user, case, may_download):
         return allowed[number]
 
     withheld = [a.filename for a in case.attachments if not may_download[a.id]]
+    numbers = case_number_pattern(session)
 
     def shown(event):
         note = event.note or ""
         for name in withheld:
             note = note.replace(name, SECRET_FILE)
-        return CASE_NUMBER.sub(
+        return numbers.sub(
             lambda m: m.group(0) if m.group(0) == case.number or number_ok(m.group(0)) else HIDDEN_CASE, note)
 
     return shown

@@ -10,7 +10,13 @@ DEFAULTS = {
     "clock_extend_mode": "calendar",
     "clock_review_mode": "calendar",
     "due_soon_working_days": "3",
+    # "1": a 回访 with its satisfaction rating is required before a close request.
+    "follow_up_required": "0",
+    # 再信访率: a new petition on the same matter within this many days after closing.
+    "repeat_window_days": "90",
 }
+
+YES_NO = {"0": "否", "1": "是"}
 
 LABELS = {
     "office_name": "单位名称",
@@ -20,6 +26,8 @@ LABELS = {
     "clock_extend_mode": "延期期限计算方式",
     "clock_review_mode": "复查复核期限计算方式",
     "due_soon_working_days": "临期提醒（工作日）",
+    "follow_up_required": "申请结案前须回访",
+    "repeat_window_days": "再信访统计期（日）",
 }
 
 
@@ -43,6 +51,17 @@ def office_name(session):
     return get(session, "office_name")
 
 
+def follow_up_required(session):
+    return get(session, "follow_up_required") == "1"
+
+
+def repeat_window_days(session):
+    try:
+        return int(get(session, "repeat_window_days"))
+    except ValueError:
+        return int(DEFAULTS["repeat_window_days"])
+
+
 # ---- what an admin types on the 单位设置 page ------------------------------------------------
 
 DUE_SOON_MAX = 30  # working days of warning at most
@@ -50,6 +69,9 @@ CLOCK_MODE_KEYS = ("clock_accept_mode", "clock_handle_mode", "clock_extend_mode"
 MSG_PREFIX = "编号前缀不超过10个字符，且不能含空格"
 MSG_MODE = "请选择自然日或工作日"
 MSG_DUE_SOON = f"请填写0至{DUE_SOON_MAX}之间的整数"
+REPEAT_WINDOW_MAX = 3650
+MSG_REPEAT_WINDOW = f"请填写1至{REPEAT_WINDOW_MAX}之间的整数"
+MSG_YES_NO = "请选择是或否"
 
 
 def read_due_soon(value):
@@ -62,7 +84,7 @@ def check(data):
     """The settings typed (a dict of DEFAULTS' keys) -> {key: stripped text}; raises
     ValidationFailed with the messages per field. Stores nothing."""
     from models.enums import DAY_MODES
-    from services.inputs import Fields, InputError, parse_choice
+    from services.inputs import Fields, InputError, parse_choice, parse_int
 
     fields = Fields(data)
     values = {"office_name": fields.text("office_name", LABELS["office_name"], required=True, max_len=100)}
@@ -79,6 +101,19 @@ def check(data):
         values["due_soon_working_days"] = str(read_due_soon(data.get("due_soon_working_days")))
     except InputError:
         fields.add("due_soon_working_days", MSG_DUE_SOON)
+    # Left out of the form (an older page): the stored value stays.
+    if data.get("follow_up_required") not in (None, ""):
+        try:
+            values["follow_up_required"] = parse_choice(data.get("follow_up_required"),
+                                                        LABELS["follow_up_required"], YES_NO)
+        except InputError:
+            fields.add("follow_up_required", MSG_YES_NO)
+    if data.get("repeat_window_days") not in (None, ""):
+        try:
+            values["repeat_window_days"] = str(parse_int(data.get("repeat_window_days"),
+                                                         LABELS["repeat_window_days"], 1, REPEAT_WINDOW_MAX))
+        except InputError:
+            fields.add("repeat_window_days", MSG_REPEAT_WINDOW)
     fields.done()
     return values
 

@@ -4,14 +4,25 @@
 sheet both render that same object (`write_report_sheet`), so they always show the same numbers.
 
 Period membership (all boundaries are dates computed here and passed as parameters):
-- inflow figures (件, 人次, forms, collective, repeat ...): received_on in the period;
-- 及时受理率: cases received in the period whose acceptance was decided (受理告知 recorded, or
-  accepted_on) or whose 15-day clock has run out by today; on time = decided on or before accept_due;
-- 按期办结率: cases closed in the period (closed_on) that had a handling due date; on time =
-  closed_on <= handle_due;
+- inflow figures (件, 人次, forms, collective, repeat, classes, places ...): first petitions
+  received in the period; a 复查/复核 is not new inflow: 复查件数 and 复核件数 count the review
+  cases received in the period, 维持/撤销/变更 the reviews answered (replied) in it;
+- 及时受理率: cases received in the period (reviews included) whose 受理告知 was recorded or whose
+  15-day clock has run out by today; on time = the 受理告知 recorded on or before accept_due.
+  Accepting without recording the 受理告知 is not a notice: the same case shows as 受理告知 超期 in
+  the 逾期清单 (deadlines.accept_clock_runs: only the 受理告知 stops that clock);
+- 按期办结率: cases closed in the period (closed_on) that had a handling due date; on time = the
+  reply (replied_on; closed_on when none was recorded) on or before handle_due. A leader approving
+  the close after the due date does not make the department late: 结案审批晚于办理期限 counts those
+  (reply in time, approval after the due date) on a line of its own;
 - 参评率 / 满意率: cases replied in the period (or closed in it when no reply date) — rated over
   that base; (满意 + 基本满意) over rated;
-- 包案化解率: packages finished in the period; outcome 已化解 or 息诉罢访 over finished.
+- 包案化解率: packages finished in the period; outcome 已化解 or 息诉罢访 over finished;
+- 再信访率: cases closed in the period whose petitioner petitioned again on the same matter (a
+  later case the clerk linked to it as 同一事项, services/matters) within the office's window
+  (settings.repeat_window_days, default 90) after closing, over the cases closed;
+- 一次性化解率: first petitions (not reviews) closed in the period with neither a 复查 asked for nor
+  such a repeat petition, over the first petitions closed.
 Voided cases are never counted.
 """
 from dataclasses import dataclass, field
@@ -20,7 +31,7 @@ from datetime import date, timedelta
 from sqlalchemy import and_, case, func, or_, select
 
 from models import Case, Department, PackageAssignment
-from models.enums import CATEGORIES, IN_PERSON_CHANNELS, PURPOSES
+from models.enums import CATEGORIES, IN_PERSON_CHANNELS, PURPOSES, REVIEW_OUTCOMES
 from services import access, excel, inputs, settings
 from services import packages
 from services.clock import today as office_today
@@ -202,41 +213,57 @@ def _people(cond):
     return func.coalesce(func.sum(case((cond, Case.people_count), else_=0)), 0)
 
 
-def _decided_on():
-    notice, accepted = Case.accept_notice_on, Case.accepted_on
-    return case(
-        (and_(notice.isnot(None), accepted.isnot(None), accepted < notice), accepted),
-        else_=func.coalesce(notice, accepted))
+def accept_notice_owed(today):
+    """及时受理率's base: the 受理告知 was recorded, or its clock has run out."""
+    return or_(Case.accept_notice_on.isnot(None), Case.accept_due < today)
 
 
-def figures(session, scope, pkg_scope, p, today=None):
+def accept_notice_on_time():
+    """按时受理告知: the 受理告知 itself recorded by accept_due. Accepting does not count: the
+    逾期清单 keeps the 受理告知 clock running until the notice (deadlines.accept_clock_runs)."""
+    return and_(Case.accept_notice_on.isnot(None), Case.accept_due.isnot(None),
+                Case.accept_notice_on <= Case.accept_due)
+
+
+FIRST = Case.review_level == 0  # a first petition: inflow; a 复查/复核 is counted on its own lines
+
+
+def figures(session, scope, pkg_scope, p, today=None, repeat_window=90):
     """The scalar figures of one period, as a dict of ints."""
     today = today or office_today()
     s, e = p.start, p.end
-    in_person = Case.channel.in_(IN_PERSON_CHANNELS)
-    other = Case.channel.notin_(IN_PERSON_CHANNELS + ("letter", "online", "phone"))
-    decided = _decided_on()
+    in_person = and_(FIRST, Case.channel.in_(IN_PERSON_CHANNELS))
+    other = and_(FIRST, Case.channel.notin_(IN_PERSON_CHANNELS + ("letter", "online", "phone")))
     inflow = session.execute(select(
-        func.count(Case.id).label("items"),
-        func.coalesce(func.sum(Case.people_count), 0).label("persons"),
+        _n(FIRST).label("items"),
+        _people(FIRST).label("persons"),
         _n(in_person).label("visit_batches"), _people(in_person).label("visit_persons"),
-        _n(Case.channel == "letter").label("letters"),
-        _n(Case.channel == "online").label("online"),
-        _n(Case.channel == "phone").label("phone"),
+        _n(and_(FIRST, Case.channel == "letter")).label("letters"),
+        _n(and_(FIRST, Case.channel == "online")).label("online"),
+        _n(and_(FIRST, Case.channel == "phone")).label("phone"),
         _n(other).label("other_channels"),
-        _n(Case.is_collective.is_(True)).label("collective_batches"),
-        _people(Case.is_collective.is_(True)).label("collective_persons"),
-        _n(Case.is_repeat.is_(True)).label("repeat"),
-        _n(Case.is_skip_level.is_(True)).label("skip_level"),
-        _n(Case.is_joint.is_(True)).label("joint"),
-        _n(or_(decided.isnot(None), Case.accept_due < today)).label("accept_base"),
-        _n(and_(decided.isnot(None), Case.accept_due.isnot(None), decided <= Case.accept_due))
-        .label("accept_timely"),
+        _n(and_(FIRST, Case.is_collective.is_(True))).label("collective_batches"),
+        _people(and_(FIRST, Case.is_collective.is_(True))).label("collective_persons"),
+        _n(and_(FIRST, Case.is_repeat.is_(True))).label("repeat"),
+        _n(and_(FIRST, Case.is_skip_level.is_(True))).label("skip_level"),
+        _n(and_(FIRST, Case.is_joint.is_(True))).label("joint"),
+        _n(Case.review_level == 1).label("reviews"),
+        _n(Case.review_level == 2).label("re_reviews"),
+        _n(accept_notice_owed(today)).label("accept_base"),
+        _n(accept_notice_on_time()).label("accept_timely"),
     ).where(scope, Case.received_on >= s, Case.received_on <= e)).mappings().one()
 
+    outcomes = session.execute(select(
+        *(_n(Case.review_outcome == code).label(f"review_{code}") for code in REVIEW_OUTCOMES),
+    ).where(scope, Case.review_level > 0, Case.replied_on >= s, Case.replied_on <= e)).mappings().one()
+
+    answered_by = func.coalesce(Case.replied_on, Case.closed_on)
+    has_due = Case.handle_due.isnot(None)
     closed = session.execute(select(
-        _n(Case.handle_due.isnot(None)).label("closed_base"),
-        _n(and_(Case.handle_due.isnot(None), Case.closed_on <= Case.handle_due)).label("closed_on_time"),
+        _n(has_due).label("closed_base"),
+        _n(and_(has_due, answered_by <= Case.handle_due)).label("closed_on_time"),
+        _n(and_(has_due, answered_by <= Case.handle_due, Case.closed_on > Case.handle_due))
+        .label("approval_late"),
         func.count(Case.id).label("closed"),
     ).where(scope, Case.status.in_(("closed", "archived")),
             Case.closed_on >= s, Case.closed_on <= e)).mappings().one()
@@ -256,14 +283,37 @@ def figures(session, scope, pkg_scope, p, today=None):
             PackageAssignment.finished_on >= s, PackageAssignment.finished_on <= e)).mappings().one()
 
     out = {}
-    for part in (inflow, closed, rated, pkg):
+    for part in (inflow, outcomes, closed, rated, pkg):
         out.update({k: int(v or 0) for k, v in part.items()})
+    out.update(_again(session, scope, p, repeat_window))
     return out
+
+
+def _again(session, scope, p, window):
+    """再信访 and 一次性化解 of the cases closed in the period (see the module's docstring)."""
+    closed = session.execute(select(Case.id, Case.closed_on, Case.review_level).where(
+        scope, Case.status.in_(("closed", "archived")), Case.closed_on >= p.start,
+        Case.closed_on <= p.end)).all()
+    ids = [c.id for c in closed]
+    again, reviewed = set(), set()
+    if ids:
+        # A link is confirmed once the clerk decided at intake (a registered case holds only the
+        # machine's suggestion); any later case, in or out of the user's reach, is the petitioner's.
+        closed_on = {c.id: c.closed_on for c in closed}
+        for earlier_id, received in session.execute(select(Case.repeat_of_id, Case.received_on).where(
+                Case.repeat_of_id.in_(ids), Case.status.notin_(("registered", "voided")))):
+            if closed_on[earlier_id] < received <= closed_on[earlier_id] + timedelta(days=window):
+                again.add(earlier_id)
+        reviewed = set(session.execute(select(Case.parent_case_id).where(
+            Case.parent_case_id.in_(ids), Case.status != "voided")).scalars())
+    first = [c.id for c in closed if c.review_level == 0]
+    return {"again_base": len(ids), "again": len(again), "once_base": len(first),
+            "once": sum(1 for i in first if i not in again and i not in reviewed)}
 
 
 def _grouped(session, scope, p, column):
     rows = session.execute(select(column, func.count(Case.id)).where(
-        scope, Case.received_on >= p.start, Case.received_on <= p.end).group_by(column))
+        scope, FIRST, Case.received_on >= p.start, Case.received_on <= p.end).group_by(column))
     return {k: int(n) for k, n in rows}
 
 
@@ -345,7 +395,8 @@ def report(session, user, period, department_id=None, *, today=None, top_places=
     scope = _case_scope(session, user, department_id)
     pkg_scope = _package_scope(session, user, department_id)
     periods = (period, same_period_last_year(period), previous_period(period))
-    figs = [figures(session, scope, pkg_scope, p, today) for p in periods]
+    window = settings.repeat_window_days(session)
+    figs = [figures(session, scope, pkg_scope, p, today, window) for p in periods]
     rep = Report(settings.office_name(session), period, periods[1], periods[2], department_id,
                  names.get(department_id, "全部"), figures=figs[0])
 
@@ -403,7 +454,9 @@ def report(session, user, period, department_id=None, *, today=None, top_places=
         f"按时受理告知{figs[0]['accept_timely']}件 / 应受理告知{figs[0]['accept_base']}件")
     add(sec, "close_rate", "按期办结率", "%",
         [rate(f["closed_on_time"], f["closed_base"]) for f in figs], "pct",
-        f"按期办结{figs[0]['closed_on_time']}件 / 办结{figs[0]['closed_base']}件")
+        f"按期答复{figs[0]['closed_on_time']}件 / 办结{figs[0]['closed_base']}件（以答复日期对照办理期限）")
+    add(sec, "approval_late", "结案审批晚于办理期限", "件", [f["approval_late"] for f in figs],
+        basis="答复按期、领导审批结案晚于办理期限的件数（不计入责任单位超期）")
     add(sec, "satisfaction_rate", "满意率", "%",
         [rate(f["satisfied"], f["rated"]) for f in figs], "pct",
         f"满意及基本满意{figs[0]['satisfied']}件 / 参评{figs[0]['rated']}件")
@@ -413,6 +466,16 @@ def report(session, user, period, department_id=None, *, today=None, top_places=
     add(sec, "package_rate", "包案化解率", "%",
         [rate(f["pkg_resolved"], f["pkg_finished"]) for f in figs], "pct",
         f"化解或息诉罢访{figs[0]['pkg_resolved']}件 / 包案结束{figs[0]['pkg_finished']}件")
+    add(sec, "again_rate", "再信访率", "%", [rate(f["again"], f["again_base"]) for f in figs], "pct",
+        f"办结后{window}日内就同一事项再次信访{figs[0]['again']}件 / 办结{figs[0]['again_base']}件")
+    add(sec, "once_rate", "一次性化解率", "%", [rate(f["once"], f["once_base"]) for f in figs], "pct",
+        f"未申请复查、{window}日内未就同一事项再信访{figs[0]['once']}件 / 初次办结{figs[0]['once_base']}件")
+
+    sec = "九、复查复核"
+    count(sec, "reviews", "复查", "件")
+    count(sec, "re_reviews", "复核", "件")
+    for code, name in REVIEW_OUTCOMES.items():
+        count(sec, f"review_{code}", f"复查复核结论：{name}", "件")
     return rep
 
 

@@ -100,6 +100,7 @@ class ArchiveView(ServiceSearchMixin, SecureModelView):
         active = svc.active_loan(db.session, record)
         return self.render(
             self.details_template, record=record, items=svc.catalogue_items(record),
+            reviews=svc.review_cases(db.session, current_user, record),
             loans=[(ln, svc.loan_state(ln)) for ln in reversed(record.loans)], active=active,
             active_state=svc.loan_state(active) if active else None,
             may_request=access.may_request_loan(db.session, current_user, record) and active is None,

@@ -66,6 +66,10 @@ class OfficeSettingsForm(Form):
     clock_extend_mode = SelectField("延期期限计算方式", choices=list(DAY_MODES.items()), validate_choice=False)
     clock_review_mode = SelectField("复查复核期限计算方式", choices=list(DAY_MODES.items()), validate_choice=False)
     due_soon_working_days = StringField("临期提醒（工作日）", description="距期限不超过几个工作日提示临期，默认3")
+    follow_up_required = SelectField("申请结案前须回访", choices=list(settings.YES_NO.items()), validate_choice=False,
+                                     description="选择“是”时，须登记回访及满意度后才能申请结案")
+    repeat_window_days = StringField("再信访统计期（日）",
+                                     description="办结后多少日内就同一事项再次信访计入再信访率，默认90")
 
 
 class OfficeSettingsView(SecureBaseView):
@@ -81,15 +85,20 @@ class OfficeSettingsView(SecureBaseView):
                 return self.render("moves/settings.html", form=OfficeSettingsForm(request.form),
                                    editable=False, error="您无权修改单位设置", change_rows=[]), 403
             form = OfficeSettingsForm(request.form)
-            try:
+            # The settings and the recompute they cause are one transaction: "已保存" only after it
+            # committed; a failed recompute leaves the old settings, and the page says so.
+            with saving() as result:
                 settings.save(db.session, {key: getattr(form, key).data for key in keys})
-            except ValidationFailed as exc:
-                for key, messages in exc.errors.items():
+                changed = deadlines.recompute_open_cases(db.session)
+            if not result.ok:
+                fields = {k: v for k, v in result.errors.items() if hasattr(form, k)}
+                for key, messages in fields.items():
                     getattr(form, key).errors = messages
-                return self.render("moves/settings.html", form=form, editable=True, error="请按提示修改后再保存",
-                                   change_rows=change_rows("setting"))
-            db.session.commit()  # the settings are saved whatever happens to the recompute
-            _recompute("单位设置")
+                error = ("请按提示修改后再保存" if fields else
+                         "未保存：重算期限时有事项正被他人修改，设置保持不变，请稍后重新保存")
+                return self.render("moves/settings.html", form=form, editable=True, error=error,
+                                   change_rows=change_rows("setting")), 400 if fields else 409
+            flash(f"单位设置已保存，已按新设置重算在办事项期限：{changed} 件有变化。", "success")
             return redirect(url_for(".index"))
         form = OfficeSettingsForm(data={k: settings.get(db.session, k) for k in keys})
         return self.render("moves/settings.html", form=form, editable=editable, error=None,

@@ -13,7 +13,7 @@ from wtforms import (Form, HiddenField, RadioField, SelectField, SelectMultipleF
 from wtforms.widgets import DateInput, NumberInput
 
 from models import Case, Department, db
-from services import ServiceError, ValidationFailed, access, deadlines, workflow
+from services import ServiceError, ValidationFailed, access, deadlines, settings, workflow
 from services.workflow import spec
 from views.base import SecureBaseView
 from views.saving import CONFLICT, saving
@@ -29,7 +29,7 @@ KINDS = {"text": StringField, "textarea": TextAreaField, "date": StringField, "n
 
 def _choices(f, departments=()):
     """A choice field's options: a select starts blank ("请选择")."""
-    options = list(departments) if f.choices == spec.DEPARTMENTS else list(f.choices)
+    options = list(departments) if f.choices == spec.DEPARTMENTS or callable(f.choices) else list(f.choices)
     return ([("", "请选择")] if f.kind == "select" else []) + options
 
 
@@ -61,9 +61,13 @@ def _make_form(move, case, formdata=None):
     form = _form_class(move)(formdata)
     departments = None
     for f in spec.MOVES[move].fields:
-        if f.choices == spec.DEPARTMENTS:
+        if f.shown is not None and (case is None or not f.shown(db.session, current_user, case)):
+            del form[f.name]
+        elif f.choices == spec.DEPARTMENTS:
             departments = departments if departments is not None else _departments()
             getattr(form, f.name).choices = _choices(f, departments)
+        elif callable(f.choices):  # options of this case (e.g. the petitioner's earlier cases)
+            getattr(form, f.name).choices = _choices(f, f.choices(db.session, current_user, case))
     if formdata is None and case is not None:
         form.version.data = str(case.version)
         for f in spec.MOVES[move].fields:
@@ -160,10 +164,11 @@ class MovesView(SecureBaseView):
 
     def _render(self, move, case, form, errors=(), conflict=False):
         label = workflow.move_label(move, case)
-        checklist = workflow.close_checklist(case) if move == "close_request" else None
+        checklist = workflow.close_checklist(case, session=db.session) if move == "close_request" else None
         return self.render("moves/form.html", move=move, title=label, case=case, form=form,
                            errors=list(errors), checklist=checklist,
                            extended_due=_extended_due(case) if move == "extend_decide" else None,
+                           follow_up_required=checklist is not None and settings.follow_up_required(db.session),
                            submit=spec.MOVES[move].submit or "确定" + label, conflict=conflict)
 
     # ---- several cases (list actions) --------------------------------------------------------------

@@ -16,10 +16,9 @@ from models import Case
 from services import ConflictError, ServiceError, access
 from services.workflow import spec
 from services.workflow.closing import close_checklist
-from services.workflow.common import re_reviewed_case
 
 __all__ = ("perform", "check_actor", "check_state", "can_move", "available_moves", "move_label",
-           "todo_counts", "close_checklist", "re_reviewed_case", "MOVES", "MOVE_LABELS", "BULK_MOVES")
+           "todo_counts", "close_checklist", "MOVES", "MOVE_LABELS", "BULK_MOVES")
 
 MOVES = tuple(spec.MOVES)
 MOVE_LABELS = {m.name: m.label for m in spec.MOVES.values()}

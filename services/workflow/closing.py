@@ -3,13 +3,17 @@ from sqlalchemy import exists, select
 
 from models import ArchiveRecord, Case, CaseEvent, CaseParty
 from models.enums import RECEIPT_STATUSES, RETENTION_PERIODS, REVIEW_LEVELS
-from services import ServiceError, archive, deadlines, numbering
+from services import ServiceError, archive, deadlines, numbering, settings
 from services.workflow.common import (Fields, approval, day, event, iso, office_today, text_input,
                                      withdraw_extension)
 
 
-def close_checklist(case, handling_report=None):
-    """The missing items for closing (domain.md: 不符合则不予结案)."""
+MSG_FOLLOW_UP = "未登记回访及满意度（本单位规定申请结案前须回访）"
+
+
+def close_checklist(case, handling_report=None, session=None):
+    """The missing items for closing (domain.md: 不符合则不予结案); with `session`, also the
+    office's own rule (settings.follow_up_required): a 回访 with its satisfaction rating."""
     missing = []
     if not (case.reply_text or "").strip():
         missing.append("未记录答复意见")
@@ -22,6 +26,11 @@ def close_checklist(case, handling_report=None):
     report = handling_report if handling_report else (case.handling_report or "").strip()
     if not report:
         missing.append("未填写办结报告")
+    if case.review_level and not case.review_outcome:
+        missing.append("未记录复查/复核结论（维持、撤销或变更）")
+    if session is not None and settings.follow_up_required(session) and not (
+            case.follow_up_on and case.satisfaction):
+        missing.append(MSG_FOLLOW_UP)
     return missing
 
 
@@ -51,7 +60,7 @@ def validate_close_request(session, actor, case, data):
     report = f.text("handling_report", "办结报告", max_len=20000)
     note = f.text("note", "备注")
     f.done()
-    missing = close_checklist(case, report)
+    missing = close_checklist(case, report, session)
     if missing:
         raise ServiceError("不符合结案条件：" + "；".join(missing))
     return {"handling_report": report, "note": note}

@@ -1,15 +1,14 @@
 """What the moves of every phase share: dates no later than today, departments, routing rules,
-the CaseEvent every move adds, and the 复核 look-up."""
-from sqlalchemy import select
-
-from models import Case, CaseEvent, CaseParty, Department
+the statutory 办理期限 cap, and the CaseEvent every move adds. ("The same matter" and the 复核 rule
+live in services/matters.py.)"""
+from models import CaseEvent, Department
 from models.base import utcnow
-from services import ServiceError, access, deadlines
+from services import access, deadlines
 from services.clock import today as office_today
 from services.inputs import Fields, parse_id
 
 __all__ = ("Fields", "day", "department", "assists", "check_routing", "due", "text_input", "approval",
-           "event", "iso", "leave_handler", "withdraw_extension", "re_reviewed_case", "not_after_re_review", "office_today")
+           "event", "iso", "leave_handler", "withdraw_extension", "office_today", "statutory_due")
 
 
 # ---- input -------------------------------------------------------------------------------------
@@ -65,13 +64,19 @@ def check_routing(session, case, dept, helpers, f, key="department_id"):
             f.add("assist_ids", f"“{a.name}”是被反映单位或其上下级单位，不能作为配合单位")
 
 
+def statutory_due(session, case, start):
+    """The latest 办理期限 the law allows this case, from its facts: never a date typed at an
+    earlier 交办 (handle_base_due may hold one), so a 改派 can give the new unit the real date."""
+    base = deadlines.handle_due(session, case.accepted_on or start, case.source_deadline, case.review_level)
+    if case.extension_state == "approved" and case.extension_days:
+        return deadlines.extended_due(session, base, case.extension_days)
+    return base
+
+
 def due(session, case, f, start):
     """An optional due date at assign/transfer: defaults to the case's clock; not later than it.
     Returns (due, custom)."""
-    statutory = case.handle_base_due or deadlines.handle_due(
-        session, case.accepted_on or start, case.source_deadline, case.review_level)
-    if case.extension_state == "approved" and case.handle_due:
-        statutory = case.handle_due
+    statutory = statutory_due(session, case, start)
     raw = f.data.get("due")
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return statutory, False
@@ -132,26 +137,3 @@ def withdraw_extension(case):
         return ""
     case.extension_state = "withdrawn"
     return "（待审批的延期申请随之撤回）"
-
-
-# ---- 复核 --------------------------------------------------------------------------------------
-
-def re_reviewed_case(session, case):
-    """A 复核 (review level 2) case of the same petitioner on the same matter, if any."""
-    party_ids = [cp.party_id for cp in case.parties if cp.role == "petitioner"]
-    if not party_ids:
-        return None
-    q = (select(Case).join(CaseParty, CaseParty.case_id == Case.id)
-         .where(Case.review_level == 2, Case.id != case.id, Case.status != "voided",
-                CaseParty.role == "petitioner", CaseParty.party_id.in_(party_ids),
-                Case.category == case.category)
-         .order_by(Case.id))
-    return session.execute(q).scalars().first()
-
-
-def not_after_re_review(session, actor, case, move):
-    """A matter that already went through 复核 may only be refused (不再受理)."""
-    if case.review_level == 0:
-        done = re_reviewed_case(session, case)
-        if done is not None:
-            raise ServiceError(f"该信访人就同一事项已经复核（{done.number}），不能{move.label}，只能不再受理")

@@ -1,6 +1,7 @@
 """Handling: 申请延期, 审批延期, 撤回延期申请, 答复, 回访, 批示 — guards, validators, appliers."""
 from models import Case
-from models.enums import PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, SATISFACTION
+from models.enums import (PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
+                          REVIEW_OUTCOMES, SATISFACTION)
 from services import ServiceError, deadlines
 from services.workflow.common import (Fields, approval, day, event, iso, office_today, text_input,
                                      withdraw_extension)
@@ -53,6 +54,9 @@ def validate_reply(session, actor, case, data):
     }
     if out["receipt_status"] == "refused" and not out["receipt_note"]:
         f.add("receipt_note", "信访人拒绝签收的，须注明拒签情况")
+    # A 复查/复核 answers on the original opinion: 维持, 撤销 or 变更 (counted on its own line).
+    out["review_outcome"] = (f.choice("review_outcome", "复查/复核结论", REVIEW_OUTCOMES)
+                             if case.review_level else None)
     f.done()
     return out
 
@@ -109,9 +113,16 @@ def apply_reply(session, actor, case, c):
         setattr(case, key, c[key])
     if c["handling_report"]:
         case.handling_report = c["handling_report"]
-    return event(session, actor, case, "reply", before, dept, c["receipt_note"] + withdraw_extension(case), {
-        "replied_on": iso(c["replied_on"]), "method": c["reply_method"],
-        "response": c["petitioner_response"], "receipt": c["receipt_status"]})
+    if c["review_outcome"]:
+        case.review_outcome = c["review_outcome"]
+    data = {"replied_on": iso(c["replied_on"]), "method": c["reply_method"],
+            "response": c["petitioner_response"], "receipt": c["receipt_status"]}
+    note = c["receipt_note"] + withdraw_extension(case)
+    if c["review_outcome"]:
+        data["review_outcome"] = c["review_outcome"]
+        conclusion = f"{REVIEW_LEVELS[case.review_level]}结论：{REVIEW_OUTCOMES[c['review_outcome']]}原处理意见"
+        note = conclusion + (f"。{note}" if note else "")
+    return event(session, actor, case, "reply", before, dept, note, data)
 
 
 def apply_follow_up(session, actor, case, c):

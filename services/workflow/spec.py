@@ -30,12 +30,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from models.enums import (PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, RETENTION_PERIODS,
-                          SATISFACTION, STATUSES, SUPERVISE_METHODS)
-from services import deadlines
+                          REVIEW_OUTCOMES, SATISFACTION, STATUSES, SUPERVISE_METHODS)
+from services import deadlines, matters
 from services.access import ADMIN, ARCHIVIST, CLERK, HANDLER, LEADER
 from services.clock import today as office_today
 from services.workflow import closing, handling, intake, routing
-from services.workflow.common import not_after_re_review
 
 DEPARTMENTS = "departments"  # choices filled in by the form: the active departments
 
@@ -51,6 +50,7 @@ class Field:
     default: Callable = None  # (session, case) -> the value a one-case form starts with
     min: int = None
     max: int = None
+    shown: Callable = None  # (session, user, case) -> whether a one-case form shows it (None: always)
 
 
 @dataclass(frozen=True)
@@ -85,6 +85,10 @@ def _notice_default(session, case):
     return "" if case.accept_notice_on else _today(session, case)
 
 
+def _is_review(session, user, case):
+    return bool(case.review_level)
+
+
 def _report(session, case):
     return case.handling_report or None
 
@@ -102,7 +106,11 @@ def _select(name, label, choices):
 
 
 _NOTE = _text("note", "备注")
-_DECISION_FIELDS = (_text("reason", "理由", "将写入告知书，告知信访人", required=True),
+# 同一事项 or 新的事项: the clerk decides at intake, shown when the petitioner has earlier cases.
+_MATTER = Field("matter", "是否同一事项", "radio", matters.choices, required=True,
+                description="该信访人有在先信访事项（按内容相似度排列，附办理阶段）。经复核并已送达复核意见的同一事项只能不再受理",
+                shown=matters.has_candidates)
+_DECISION_FIELDS = (_MATTER, _text("reason", "理由", "将写入告知书，告知信访人", required=True),
                     _date("notice_on", "告知日期"))
 
 
@@ -115,28 +123,24 @@ _ALL = (
          fields=(_date("notice_on", "告知日期", "受理告知单送达（或告知）信访人的日期；登记后受理告知期限停止计算"),
                  _NOTE)),
     Move("accept", "受理", {CLERK}, ("registered",), todo="待受理",
-         guards=(not_after_re_review,),
          validate=intake.validate_accept, apply=intake.apply_accept,
-         fields=(_date("accepted_on", "受理日期"),
+         fields=(_MATTER, _date("accepted_on", "受理日期"),
                  _date("notice_on", "受理告知日期", "同时登记受理告知的日期；暂未告知的请清空",
                        default=_notice_default),
                  _text("note", "受理意见"))),
     Move("decline", "不予受理", {CLERK}, ("registered",),
-         guards=(not_after_re_review,),
-         validate=intake.validate_decision, apply=intake.decision("decline", "declined"),
+         validate=intake.decision_validator("decline"), apply=intake.decision("decline", "declined"),
          fields=_DECISION_FIELDS),
     Move("refuse_repeat", "不再受理", {CLERK}, ("registered", "accepted"),
-         validate=intake.validate_decision, apply=intake.decision("refuse_repeat", "refused_repeat"),
+         validate=intake.decision_validator("refuse_repeat"), apply=intake.decision("refuse_repeat", "refused_repeat"),
          fields=_DECISION_FIELDS),
     Move("forward", "转送", {CLERK}, ("registered", "accepted"),
-         guards=(not_after_re_review,),
          validate=intake.validate_forward, apply=intake.apply_forward,
-         fields=(_text("forward_to", "接收机关", required=True, kind="text"),
+         fields=(_MATTER, _text("forward_to", "接收机关", required=True, kind="text"),
                  _text("forward_doc_no", "转送文号", required=True, kind="text"),
                  _date("notice_on", "告知日期"), _NOTE)),
     # ---- routing ----
     Move("assign", "交办", {CLERK}, ("accepted",), todo="待交办", bulk=True,
-         guards=(not_after_re_review,),
          validate=routing.validate_assign, apply=routing.apply_assign,
          fields=(Field("department_id", "责任单位", "select", DEPARTMENTS, required=True),
                  Field("assist_ids", "配合单位", "multiselect", DEPARTMENTS, "可多选（按住 Ctrl）"),
@@ -153,7 +157,7 @@ _ALL = (
          validate=routing.validate_transfer, apply=routing.apply_transfer,
          fields=(Field("department_id", "改派至", "select", DEPARTMENTS, required=True),
                  _text("reason", "改派理由", required=True),
-                 _date("due", "办理期限", "留空按原期限", default=None))),
+                 _date("due", "办理期限", "留空按法定期限；只能提前，不能晚于法定期限", default=None))),
     Move("supervise", "督办", {CLERK, LEADER}, ("assigned", "handling"), bulk=True,
          validate=routing.validate_supervise, apply=routing.apply_supervise,
          fields=(_select("method", "督办方式", SUPERVISE_METHODS.items()),
@@ -183,6 +187,8 @@ _ALL = (
                  _select("petitioner_response", "信访人意见", PETITIONER_RESPONSES.items()),
                  _select("receipt_status", "送达回证", RECEIPT_STATUSES.items()),
                  _text("receipt_note", "拒签说明", "信访人拒绝签收的，注明情况及见证人"),
+                 Field("review_outcome", "复查/复核结论", "select", tuple(REVIEW_OUTCOMES.items()), required=True,
+                       description="对原处理意见维持、撤销或变更", shown=_is_review),
                  _text("handling_report", "办结报告", default=_report))),
     Move("follow_up", "回访", {CLERK, HANDLER}, ("replied", "closing", "closed"), responsible_only=True,
          validate=handling.validate_follow_up, apply=handling.apply_follow_up,
@@ -196,7 +202,8 @@ _ALL = (
          validate=closing.validate_close_decide, apply=closing.apply_close_decide,
          fields=(Field("approve", "审批结果", "radio", (("1", "同意结案"), ("0", "退回重办")), required=True),
                  _text("note", "审批意见", "退回重办须写明理由"))),
-    Move("review_request", "申请复查/复核", {CLERK}, ("replied", "closed"), case_label=closing.review_label,
+    # An archived original keeps its 复查/复核 right: the archive is a copy of the file, not the end of rights.
+    Move("review_request", "申请复查/复核", {CLERK}, ("replied", "closed", "archived"), case_label=closing.review_label,
          guards=(closing.review_possible,),
          validate=closing.validate_review_request, apply=closing.apply_review_request,
          fields=(_date("requested_on", "申请日期"), _text("reason", "申请理由", required=True))),

@@ -90,8 +90,13 @@ def test_office_main_day(page, desk, live_server):
     expect(page.get_by_role("heading").filter(has=page.locator("#case-number"))).to_contain_text("重复访")
     page.shots.take(page, "case_page")
 
-    # accept and assign to 县住房和城乡建设局
-    do_move(page, "受理", "已受理")
+    # accept (the clerk judges it the same matter as the petitioner's most alike earlier case) and
+    # assign to 县住房和城乡建设局
+    def same_matter():
+        choices = page.locator("input[name=matter]")
+        expect(choices.last).to_have_value("new")
+        choices.first.check()
+    do_move(page, "受理", "已受理", fill=same_matter)
     do_move(page, "交办", "已交办",
             fill=lambda: page.get_by_label("责任单位 *").select_option(label="县住房和城乡建设局"))
     expect(page.locator("#case-facts")).to_contain_text("县住房和城乡建设局")

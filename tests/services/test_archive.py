@@ -164,4 +164,5 @@ def test_view_is_recorded_and_catalogue_items(session, users, record):
     items = svc.catalogue_items(record)
     assert items and not items[0][0].isdigit()
     assert len(items) == len([ln for ln in record.catalogue.splitlines() if ln.strip()])
-    assert svc.check_metadata("A柜", -1) == {"page_count": ["页数应在0至100000之间"]}
+    assert svc.check_metadata("A柜", -1) == {"page_count": ["页数应在1至100000之间"]}
+    assert svc.check_metadata("A柜", 0) == {"page_count": ["页数应在1至100000之间"]}  # a filed case has at least one page

@@ -514,8 +514,9 @@ def test_review_chain_then_refuse(office):
     assert err.value.message == f"已就该信访事项提出复查（{r1.number}），不能重复申请"
 
     # take the 复查 to a reply, then ask for 复核
+    answer = {**valid_data("reply", o), "review_outcome": "upheld"}
     for move, who, data in (("assign", o.clerk, {"department_id": o.zj.id}), ("sign_for", o.handler1, {}),
-                            ("reply", o.handler1, valid_data("reply", o))):
+                            ("reply", o.handler1, answer)):
         workflow.perform(db.session, who, r1, move, **data)
     db.session.commit()
     assert workflow.move_label("review_request", r1) == "申请复核"
@@ -524,22 +525,22 @@ def test_review_chain_then_refuse(office):
     r2 = db.session.get(Case, ev.data["review_case_id"])
     assert r2.review_level == 2
     for move, who, data in (("assign", o.clerk, {"department_id": o.zj.id}), ("sign_for", o.handler1, {}),
-                            ("reply", o.handler1, valid_data("reply", o))):
+                            ("reply", o.handler1, answer)):
         workflow.perform(db.session, who, r2, move, **data)
     db.session.commit()
     with pytest.raises(ServiceError) as err:
         workflow.perform(db.session, o.clerk, r2, "review_request", reason="仍不服")
     assert err.value.message == "该信访事项已经复核，信访人以同一事实和理由再次提出的，不再受理"
 
-    # the same petitioner comes back on the same matter: only 不再受理
+    # the same petitioner comes back: the clerk marks it the same matter -> only 不再受理
     again = make_case(db.session, o, "registered", petitioner=person)
     db.session.commit()
     with pytest.raises(ServiceError) as err:
-        workflow.perform(db.session, o.clerk, again, "accept")
-    assert err.value.message == f"该信访人就同一事项已经复核（{r2.number}），不能受理，只能不再受理"
-    assert {m for m, _ in workflow.available_moves(db.session, o.clerk, again)} == {"notice", "refuse_repeat"}
-    workflow.perform(db.session, o.clerk, again, "refuse_repeat", reason="已经复核终结")
-    assert again.status == "refused_repeat"
+        workflow.perform(db.session, o.clerk, again, "accept", matter=str(c.id))
+    assert err.value.message == (f"该信访人就同一事项已经复核并送达复核意见（{r2.number}），"
+                                 "以同一事实和理由再次提出的，不能受理，只能不再受理")
+    workflow.perform(db.session, o.clerk, again, "refuse_repeat", reason="已经复核终结", matter=str(c.id))
+    assert again.status == "refused_repeat" and again.repeat_of_id == c.id
 
 
 def test_review_window(office):
@@ -785,7 +786,7 @@ RULES = {
     "follow_up": ({"clerk", "handler"}, {"replied", "closing", "closed"}, True),
     "close_request": ({"clerk"}, {"replied"}, False),
     "close_decide": ({"leader"}, {"closing"}, False),
-    "review_request": ({"clerk"}, {"replied", "closed"}, False),
+    "review_request": ({"clerk"}, {"replied", "closed", "archived"}, False),
     "instruction": ({"leader"}, set(_LIVE), False),
     "archive": ({"archivist"}, {"closed"}, False),
     "void": ({"admin"}, set(_LIVE), False),

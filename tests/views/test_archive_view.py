@@ -176,7 +176,7 @@ def test_archive_records_are_read_only_but_for_the_archivists_metadata(make_clie
     archivist = make_client("archivist")
     r = archivist.post(f"/admin/archive/edit/?id={record.id}",
                        {"location": "档案室C柜2层", "page_count": "-3", "catalogue": "登记表"})
-    assert r.status_code == 200 and "页数应在0至100000之间" in r.get_data(as_text=True)
+    assert r.status_code == 200 and "页数应在1至100000之间" in r.get_data(as_text=True)
     r = archivist.post(f"/admin/archive/edit/?id={record.id}",
                        {"location": "档案室C柜2层", "page_count": "30", "catalogue": "登记表\n答复意见书",
                         "archive_number": "篡改", "case": "1"})
@@ -191,7 +191,7 @@ def test_archive_records_are_read_only_but_for_the_archivists_metadata(make_clie
     assert db.session.get(ArchiveRecord, record.id) is not None
 
 
-@pytest.mark.parametrize("pages, message", [("", "请填写页数"), ("十", "页数应为整数"), ("100001", "页数应在0至100000之间")])
+@pytest.mark.parametrize("pages, message", [("", "请填写页数"), ("十", "页数应为整数"), ("100001", "页数应在1至100000之间")])
 def test_page_count_rule_is_the_services(make_client, record, pages, message):
     r = make_client("archivist").post(f"/admin/archive/edit/?id={record.id}",
                                       {"location": "档案室C柜2层", "page_count": pages, "catalogue": "登记表"})
