@@ -10,6 +10,7 @@ DEFAULTS = {
     "clock_extend_mode": "calendar",
     "clock_review_mode": "calendar",
     "due_soon_working_days": "3",
+    "backup_max_age_days": "30",  # the dashboard warns when the last good backup is older
 }
 
 LABELS = {
@@ -20,6 +21,7 @@ LABELS = {
     "clock_extend_mode": "延期期限计算方式",
     "clock_review_mode": "复查复核期限计算方式",
     "due_soon_working_days": "临期提醒（工作日）",
+    "backup_max_age_days": "备份提醒周期（天）",
 }
 
 

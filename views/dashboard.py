@@ -3,7 +3,7 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from models import db
-from services import access, dashboard, workflow
+from services import access, backup, dashboard, workflow
 from services.workflow import spec
 from views.adapters import admin_internals
 from views.pages import dashboard as dashboard_page
@@ -111,4 +111,6 @@ class DashboardView(AdminIndexView):
     def index(self):
         data = dashboard_page.build(db.session, current_user)
         return self.render("dashboard.html", data=data, links=dashboard_links(data),
-                           todos=todo_items(db.session, current_user))
+                           todos=todo_items(db.session, current_user),
+                           backup_warning=backup.stale_warning(db.session)
+                           if access.may_view(current_user, "backup") else None)
