@@ -399,14 +399,17 @@ def instance_rows(engine=None):
                 for t in CONTENT_TABLES if t in tables}
 
 
-def restore(app, path, force=False):
+def restore(app, path, force=False, upgrade=None):
     """Restore a verified backup into this instance's database and ATTACHMENT_DIR. Returns a dict
     (manifest, upgraded_from, counts). Refuses (BackupError, nothing changed) a bad file, another
-    database kind, a newer schema, or a non-empty instance unless force."""
+    database kind, a newer schema, or a non-empty instance unless force. An older schema is brought
+    to the code's head by upgrade(revision, stamp=...) (Alembic through Flask-Migrate: the caller's)."""
     work = tempfile.mkdtemp(prefix="xf-restore-")
     try:
         manifest = verify(path, extract_to=work)
         rev, needs_upgrade = check_revision(manifest)
+        if needs_upgrade and upgrade is None:
+            raise BackupError(f"备份的数据库结构版本（{rev}）较旧，需要升级后才能使用。")
         dialect = _dialect()
         if manifest.get("dialect") != dialect:
             raise BackupError(f"该备份来自 {manifest.get('dialect')} 数据库，不能恢复到当前的 {dialect} 数据库。")
@@ -430,10 +433,7 @@ def restore(app, path, force=False):
             raise BackupError(f"恢复后的数据与清单不符（表 {wrong[0]}），请勿使用该实例，并检查备份文件。")
         upgraded_from = None
         if needs_upgrade:
-            import flask_migrate
-            if not manifest.get("alembic_table"):
-                flask_migrate.stamp(directory=MIGRATIONS, revision=rev)
-            flask_migrate.upgrade(directory=MIGRATIONS)
+            upgrade(rev, stamp=not manifest.get("alembic_table"))
             upgraded_from = rev
             db.session.remove()
         root = os.path.abspath(app.config["ATTACHMENT_DIR"])

@@ -271,7 +271,7 @@ def _make_attachments(app):
         with open(os.path.join(root, stored), "w", encoding="utf-8") as f:
             f.write(ATTACHMENT_TEXT.format(case.id))
         att = Attachment(case=case, kind="letter", filename=f"来信{case.id}.txt", content_type="text/plain",
-                         size=10, stored_path=stored)
+                         size=len(ATTACHMENT_TEXT.format(case.id).encode()), stored_path=stored)
         db.session.add(att)
         db.session.flush()
         made.append(att.id)

@@ -89,7 +89,7 @@ def test_admin_backs_up_downloads_and_the_dashboard_reminds(demo_app, make_clien
     db.session.commit()
     assert "已超过 30 天" in admin.get("/admin/").get_data(as_text=True)
     r = admin.post("/admin/backup/settings/", data={"max_age": "abc"}, follow_redirects=True)
-    assert "请填写" in r.get_data(as_text=True) or "整数" in r.get_data(as_text=True)
+    assert "备份提醒周期（天）应为整数" in r.get_data(as_text=True)
     assert settings.get(db.session, "backup_max_age_days") == "30"
     admin.post("/admin/backup/settings/", data={"max_age": "60"})
     assert 'id="backup-warning"' not in admin.get("/admin/").get_data(as_text=True)

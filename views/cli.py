@@ -67,6 +67,18 @@ def register_cli(app):
     register_backup_cli(app)
 
 
+def _upgrade(revision, stamp=False):
+    """Bring a restored database from `revision` to the code's head (stamp first: a database built
+    by create_all has no alembic_version)."""
+    import flask_migrate
+    from services import backup
+
+    if stamp:
+        flask_migrate.stamp(directory=backup.MIGRATIONS, revision=revision)
+    flask_migrate.upgrade(directory=backup.MIGRATIONS)
+    db.session.remove()
+
+
 def register_backup_cli(app):
     from services import attachments, backup
 
@@ -100,7 +112,7 @@ def register_backup_cli(app):
     def restore_cmd(file, force):
         """把备份恢复到当前实例（默认只恢复到空实例）。"""
         try:
-            done = backup.restore(app, file, force=force)
+            done = backup.restore(app, file, force=force, upgrade=_upgrade)
         except backup.BackupError as exc:
             raise click.ClickException(exc.message) from None
         click.echo("恢复完成。")
