@@ -8,6 +8,7 @@ named by attachment rows go in.
 BackupError with a Chinese message and, for restore, changes nothing.
 """
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -17,8 +18,9 @@ import tarfile
 import tempfile
 from datetime import timedelta
 
-from sqlalchemy import inspect, select, text
+from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.pool import NullPool
 
 from models import BackupRun, db
 from models.base import utcnow
@@ -172,8 +174,6 @@ def _sqlite_copy(dest):
             out.close()
     finally:
         src.close()
-    from sqlalchemy import create_engine
-    from sqlalchemy.pool import NullPool
     engine = create_engine("sqlite:///" + dest, poolclass=NullPool)
     try:
         with engine.connect() as conn:
@@ -217,7 +217,6 @@ def _add_file(tar, name, path):
 
 
 def _add_bytes(tar, name, data):
-    import io
     info = tarfile.TarInfo(name)
     info.size, info.mode, info.mtime = len(data), 0o600, int(utcnow().timestamp())
     tar.addfile(info, io.BytesIO(data))
@@ -288,6 +287,7 @@ def _write(app, to_dir):
                 "tables": facts["tables"], "attachments": entries, "problems": problems,
             }
             _add_bytes(tar, MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1).encode("utf-8"))
+        os.chmod(part, 0o600)  # every personal record of the office is in it
         os.replace(part, final)  # a file with the backup's name is always complete
         return final, manifest
     finally:
@@ -345,9 +345,7 @@ def verify(path, extract_to=None):
             missing = sorted(set(expected) - seen)
             if missing:
                 raise BackupError(MSG_TAMPERED.format(f"缺少 {missing[0]} 等{len(missing)}个文件"))
-    except (OSError, tarfile.TarError, EOFError, ValueError) as exc:
-        if isinstance(exc, BackupError):
-            raise
+    except (OSError, tarfile.TarError, EOFError, ValueError):
         raise BackupError(MSG_TAMPERED.format("文件不完整或已损坏")) from None
     return manifest
 

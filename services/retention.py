@@ -22,7 +22,7 @@ from sqlalchemy.sql.elements import TextClause
 from models import (ArchiveDestruction, ArchiveLoan, ArchiveRecord, Attachment, Case, CaseAssist, CaseEvent,
                     CaseInterest, CaseParty, package_cases)
 from models.base import utcnow
-from models.enums import PURPOSES, RETENTION_PERIODS
+from models.enums import PURPOSES
 from services import ServiceError, access, audit, inputs
 from services.attachments import full_path
 from services.clock import fmt_date
@@ -241,5 +241,3 @@ def install_guard(target):
         if not event.contains(target, name, fn):
             event.listen(target, name, fn)
 
-
-RETENTION_LABELS = RETENTION_PERIODS

@@ -96,6 +96,7 @@ class ArchiveView(SecureModelView):
             active_state=svc.loan_state(active) if active else None,
             may_request=access.may_request_loan(db.session, current_user, record) and active is None,
             may_edit=self.can_edit, volume_types=VOLUME_TYPES, retentions=RETENTION_PERIODS,
+            expiry=retention.expiry_label(record),
             return_url=get_redirect_target() or self.get_url(".index_view"))
 
     @expose("/loan/", methods=("GET", "POST"))
