@@ -491,7 +491,7 @@ def stale_warning(session, now=None):
     last = last_good(session)
     if last is None:
         return f"尚无成功的备份记录。计算机档案应当每月备份，请系统管理员在“备份”中立即备份（提醒周期 {days} 天）。"
-    if (now or utcnow()) - last.finished_at > timedelta(days=days):
+    if (now or utcnow()) - (last.finished_at or last.started_at) > timedelta(days=days):
         return (f"最近一次成功备份在 {fmt_dt(last.finished_at)}，已超过 {days} 天，"
                 "请系统管理员在“备份”中立即备份。")
     return None
