@@ -159,6 +159,8 @@ def create_app(config=None):
     access.install_session_listeners(db.session)
     from views import trace
     trace.install(db.session)  # case-party snapshots and change rows (services/changes.py)
+    from services import retention
+    retention.install_guard(db.session)  # an archived record leaves only through an approved 销毁
     migrate.init_app(app, db, render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=lambda: "zh_Hans_CN", timezone_selector=lambda: "Asia/Shanghai")

@@ -20,7 +20,7 @@ from models.case import (  # noqa: E402
 )
 from models.reception import ReceptionSchedule, ReceptionEvent  # noqa: E402
 from models.package import PackageAssignment, PackageProgress, package_cases  # noqa: E402
-from models.archive import ArchiveRecord, ArchiveLoan  # noqa: E402
+from models.archive import ArchiveRecord, ArchiveLoan, ArchiveDestruction, BackupRun  # noqa: E402
 from models.calendar import Holiday, HolidayYear  # noqa: E402
 from models.change import ChangeLog  # noqa: E402
 
@@ -28,5 +28,6 @@ __all__ = [
     "db", "Department", "User", "Setting", "AuditLog", "Party", "Case", "CaseParty",
     "CaseEvent", "Attachment", "CaseAssist", "CaseInterest", "CaseCounter",
     "ReceptionSchedule", "ReceptionEvent", "PackageAssignment", "PackageProgress",
-    "package_cases", "ArchiveRecord", "ArchiveLoan", "Holiday", "HolidayYear", "ChangeLog",
+    "package_cases", "ArchiveRecord", "ArchiveLoan", "ArchiveDestruction", "BackupRun", "Holiday", "HolidayYear",
+    "ChangeLog",
 ]

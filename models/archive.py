@@ -41,3 +41,50 @@ class ArchiveLoan(db.Model):
     record = db.relationship("ArchiveRecord", back_populates="loans")
     borrower = db.relationship("User", foreign_keys=[borrower_id])
     approved_by = db.relationship("User", foreign_keys=[approved_by_id])
+
+
+class ArchiveDestruction(db.Model):
+    """销毁鉴定: a proposal to destroy an archive file whose retention has ended, the leader's
+    decision, and, once destroyed, the index row that stays for ever (the case number, the archive
+    number, what it was, who proposed, approved and destroyed it, when). The case number is never
+    given again (services/numbering.py)."""
+    __tablename__ = "archive_destruction"
+    id = db.Column(db.Integer, primary_key=True)
+    record_id = db.Column(db.Integer, db.ForeignKey("archive_record.id"), unique=True)  # NULL once destroyed
+    status = db.Column(db.String(20), nullable=False, default="proposed")  # proposed | denied | destroyed
+    case_number = db.Column(db.String(30), nullable=False, unique=True)
+    archive_number = db.Column(db.String(50), nullable=False, unique=True)
+    description = db.Column(db.String(300), nullable=False, default="")  # 信访目的、类别、收件日期
+    retention = db.Column(db.String(20), nullable=False)
+    filed_on = db.Column(db.Date, nullable=False)
+    expiry_year = db.Column(db.Integer, nullable=False, index=True)
+    page_count = db.Column(db.Integer, nullable=False, default=0)
+    attachment_count = db.Column(db.Integer, nullable=False, default=0)
+    reason = db.Column(db.Text, nullable=False, default="")  # 鉴定意见
+    proposed_by_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+    proposed_at = db.Column(db.DateTime, nullable=False, default=utcnow)
+    decided_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    decided_at = db.Column(db.DateTime)
+    decision_note = db.Column(db.Text, nullable=False, default="")  # 审批意见
+    destroyed_at = db.Column(db.DateTime)
+
+    record = db.relationship("ArchiveRecord")
+    proposed_by = db.relationship("User", foreign_keys=[proposed_by_id])
+    decided_by = db.relationship("User", foreign_keys=[decided_by_id])
+
+
+class BackupRun(db.Model):
+    """One backup (flask backup, or 系统管理 → 备份): its file, size and result."""
+    __tablename__ = "backup_run"
+    id = db.Column(db.Integer, primary_key=True)
+    started_at = db.Column(db.DateTime, nullable=False, default=utcnow, index=True)
+    finished_at = db.Column(db.DateTime)
+    started_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
+    via = db.Column(db.String(10), nullable=False, default="cli")  # cli | web
+    filename = db.Column(db.String(300), nullable=False, default="")
+    directory = db.Column(db.String(500), nullable=False, default="")
+    size = db.Column(db.BigInteger)
+    ok = db.Column(db.Boolean, nullable=False, default=False)
+    message = db.Column(db.Text, nullable=False, default="")
+
+    started_by = db.relationship("User")

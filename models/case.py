@@ -229,6 +229,7 @@ class Attachment(db.Model):
     size = db.Column(db.Integer, nullable=False, default=0)
     # Files live on disk under the instance folder; the path is relative to ATTACHMENT_DIR.
     stored_path = db.Column(db.String(300), nullable=False)
+    sha256 = db.Column(db.String(64))  # of the file as uploaded: a changed or damaged file is never served
     uploaded_by_id = db.Column(db.Integer, db.ForeignKey("user.id"))
     uploaded_at = db.Column(db.DateTime, nullable=False, default=utcnow)
 

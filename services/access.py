@@ -472,6 +472,8 @@ VIEW_RIGHTS = {
     "archive": {ADMIN: {R}, CLERK: {R}, ARCHIVIST: {R, C, E}, LEADER: {R}},
     "loan": {ADMIN: {R}, ARCHIVIST: {R, E}, LEADER: {R, E}, CLERK: {R, C}},
     "audit": {ADMIN: {R}},
+    "backup": {ADMIN: {R, C}},
+    "destruction": {ADMIN: {R}, ARCHIVIST: {R, C}, LEADER: {R, E}},
     "statistics": {ADMIN: {R}, CLERK: {R}, LEADER: {R}, HANDLER: {R}},
     "export": {ADMIN: {R}, CLERK: {R}, LEADER: {R}, HANDLER: {R}},
     "import": {CLERK: {R, C}},
@@ -599,3 +601,19 @@ def may_decide_loan(session, user, loan=None):
 def may_return_loan(session, user, loan=None):
     """The archivist records a file back."""
     return _role(user) in OTHER_RIGHTS["loan_return"] and may_view(user, "loan", E)
+
+
+# ---- archive destruction (销毁鉴定) -----------------------------------------------------------------
+
+def may_propose_destruction(session, user, record=None):
+    """The archivist proposes destroying a file in their reach whose retention has ended."""
+    if _role(user) != ARCHIVIST or not may_view(user, "destruction", C):
+        return False
+    return record is None or _record_in_reach(session, user, record)
+
+
+def may_decide_destruction(session, user, destruction=None):
+    """A leader approves or denies a proposed destruction of a file in their reach."""
+    if _role(user) != LEADER or not may_view(user, "destruction", E):
+        return False
+    return destruction is None or _record_in_reach(session, user, destruction.record)

@@ -1,10 +1,13 @@
 """Case attachments (来信原件, 答复意见书, 送达回证 ...): files on disk under `root` (the app's
 ATTACHMENT_DIR, passed in by the view), stored under a random name; the original (sanitized,
 Chinese kept) name is the download name."""
+import hashlib
 import os
 import re
 import secrets
 import unicodedata
+
+from sqlalchemy import select
 
 from models import Attachment, CaseEvent
 from models.enums import ATTACHMENT_KINDS
@@ -22,6 +25,8 @@ MSG_KIND = "请选择附件类型。"
 MSG_VOIDED = "已作废的信访事项不能再上传附件。"
 MSG_ARCHIVED = "已归档的信访事项不能再上传附件。"
 MSG_NOT_ALLOWED = "您无权为该信访事项上传附件。"
+MSG_CORRUPT = "该附件文件已损坏或被改动（与上传时的校验值不符），为防止误用已停止下载。请联系系统管理员从备份中恢复。"
+PROBLEMS = {"missing": "文件缺失", "altered": "文件已改动（校验值不符）", "unhashed": "无校验值，已按当前文件补记"}
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*]')
 OCTET_STREAM = "application/octet-stream"
@@ -129,7 +134,8 @@ def save(session, actor, case, file_storage, kind="other", *, root, check=True, 
         os.remove(path)
         raise ServiceError(MSG_EMPTY, field="file")
     att = Attachment(case=case, kind=kind, filename=filename, content_type=content_type(filename),
-                     size=size, stored_path=stored, uploaded_by_id=getattr(actor, "id", None))
+                     size=size, stored_path=stored, sha256=file_sha256(path),
+                     uploaded_by_id=getattr(actor, "id", None))
     session.add(att)
     session.add(CaseEvent(case=case, actor_id=getattr(actor, "id", None), action="attach",
                           from_status=case.status, to_status=case.status,
@@ -145,9 +151,45 @@ def discard(attachment, root):
         os.remove(path)
 
 
+def file_sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def file_problem(attachment, root):
+    """None when the file on disk is the one uploaded; else "missing" or "altered" (size or sha256
+    differ), or "unhashed" for a file stored before hashes were kept."""
+    path = full_path(attachment, root)
+    if path is None or not os.path.isfile(path):
+        return "missing"
+    if attachment.size and os.path.getsize(path) != attachment.size:
+        return "altered"
+    if not attachment.sha256:
+        return "unhashed"
+    return None if file_sha256(path) == attachment.sha256 else "altered"
+
+
+def check_files(session, root, record=True):
+    """Every attachment against its file: [(attachment, problem)] for those not as uploaded. A
+    file without a stored hash gets one (record=True; the caller commits) and is listed as
+    "unhashed" this once."""
+    out = []
+    for att in session.execute(select(Attachment).order_by(Attachment.id)).scalars():
+        problem = file_problem(att, root)
+        if problem == "unhashed" and record:
+            att.sha256 = file_sha256(full_path(att, root))
+        if problem:
+            out.append((att, problem))
+    return out
+
+
 def for_download(session, user, attachment_id, root):
     """(attachment, path) when `user` may download it (access.can_download: sees the case, and for an
-    accusation may know the accuser) and the file exists, else None."""
+    accusation may know the accuser) and the file exists, else None. A file that is not the one
+    uploaded (size or sha256) is never served: ServiceError(MSG_CORRUPT)."""
     pk = access.parse_id(attachment_id)
     att = session.get(Attachment, pk) if pk is not None else None
     if att is None or not access.can_download(session, user, att):
@@ -155,4 +197,6 @@ def for_download(session, user, attachment_id, root):
     path = full_path(att, root)
     if path is None or not os.path.isfile(path):
         return None
+    if file_problem(att, root) == "altered":
+        raise ServiceError(MSG_CORRUPT)
     return att, path

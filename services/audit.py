@@ -12,6 +12,9 @@ ACTIONS = {
     "download": "下载附件", "accusation_view": "查阅检举控告件",
     "accused_link": "关联被反映单位",
     "package_change": "调整包案", "package_decline": "退回包案", "package_reassign": "改派包案",
+    "download_refused": "拒绝下载损坏附件", "backup": "备份", "backup_download": "下载备份",
+    "file_check": "检查附件", "destruction_propose": "提请销毁档案", "destruction_approve": "批准销毁档案",
+    "destruction_deny": "不批准销毁档案",
 }
 
 

@@ -31,7 +31,11 @@ def next_number(session, year):
             bumped = 1
         except IntegrityError:  # another transaction created the year's counter first
             return next_number(session, year)
-    return f"{prefix}{year}-{bumped:06d}"
+    number = f"{prefix}{year}-{bumped:06d}"
+    from services.retention import is_number_destroyed
+    if is_number_destroyed(session, number):  # a destroyed file's number stays taken
+        return next_number(session, year)
+    return number
 
 
 def new_query_code(session):

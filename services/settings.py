@@ -14,6 +14,7 @@ DEFAULTS = {
     "follow_up_required": "0",
     # 再信访率: a new petition on the same matter within this many days after closing.
     "repeat_window_days": "90",
+    "backup_max_age_days": "30",  # the dashboard warns when the last good backup is older
 }
 
 YES_NO = {"0": "否", "1": "是"}
@@ -28,6 +29,7 @@ LABELS = {
     "due_soon_working_days": "临期提醒（工作日）",
     "follow_up_required": "申请结案前须回访",
     "repeat_window_days": "再信访统计期（日）",
+    "backup_max_age_days": "备份提醒周期（天）",
 }
 
 

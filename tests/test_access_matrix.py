@@ -50,6 +50,22 @@ class E:
     query: dict = field(default_factory=dict)
 
 
+def _backup_run(world):
+    """A finished backup whose file is there (the download door needs one)."""
+    import os
+    import tempfile
+    from datetime import datetime
+    from models import BackupRun
+    folder = tempfile.mkdtemp(prefix="xf-matrix-")
+    with open(os.path.join(folder, "xinfang-backup-matrix.tar.gz"), "wb") as f:
+        f.write(b"backup")
+    run = BackupRun(filename="xinfang-backup-matrix.tar.gz", directory=folder, size=6, ok=True, message="备份完成",
+                    finished_at=datetime.utcnow())
+    db.session.add(run)
+    db.session.commit()
+    return run.id
+
+
 STANDARD_DOORS = ("index_view", "details_view", "create_view", "edit_view", "delete_view",
                   "action_view", "ajax_lookup", "ajax_update", "export")
 
@@ -150,6 +166,14 @@ MATRIX = {
     "attachment.index": E(EVERYONE),
     "attachment.download": E(EVERYONE, args=lambda w, role: {"attachment_id": w.attachment_for(role)}),
     "attachment.upload": E(frozenset({"clerk", "handler"}), args=lambda w, role: {"case_id": w.case_for(role)}),
+    "backup.index": E(ADMIN),
+    "backup.check": E(ADMIN),
+    "backup.save_settings": E(ADMIN),
+    "backup.start": E(ADMIN),
+    "backup.download": E(ADMIN, args=lambda w, role: {"run_id": _backup_run(w)}),
+    "destruction.index": E(frozenset({"admin", "archivist", "leader"})),
+    "destruction.propose": E(ARCHIVIST, args=lambda w, role: {"record_id": w.sample("archive", role)[0]}),
+    "destruction.decide": E(frozenset({"leader"}), args=lambda w, role: {"destruction_id": 1}),
 }
 # -----------------------------------------------------------------------------------------------
 
@@ -285,7 +309,7 @@ def _make_attachments(app):
         with open(os.path.join(root, stored), "w", encoding="utf-8") as f:
             f.write(ATTACHMENT_TEXT.format(case.id))
         att = Attachment(case=case, kind="letter", filename=f"来信{case.id}.txt", content_type="text/plain",
-                         size=10, stored_path=stored)
+                         size=len(ATTACHMENT_TEXT.format(case.id).encode()), stored_path=stored)
         db.session.add(att)
         db.session.flush()
         made.append(att.id)

@@ -14,6 +14,9 @@ def register_views(admin):
     from views.org import register as org
     from views.calendar import register as calendar
     from views.trace import register as trace
+    from views.backup import register as backup
+    from views.retention import register as retention
 
-    for register in (todo, cases, registration, moves, parties, reception, packages, archive, reports, org, calendar, trace):
+    for register in (todo, cases, registration, moves, parties, reception, packages, archive, reports, org, calendar,
+                     trace, backup, retention):
         register(admin)

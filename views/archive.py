@@ -15,7 +15,7 @@ from wtforms.widgets import DateInput
 
 from models import ArchiveLoan, ArchiveRecord, Case, db
 from models.enums import LOAN_STATUSES, RETENTION_PERIODS, VOLUME_TYPES
-from services import ValidationFailed, access, search
+from services import ValidationFailed, access, retention, search
 from services import archive as svc
 from services.clock import fmt_date, fmt_dt
 from services.clock import today as office_today
@@ -48,11 +48,12 @@ class ArchiveView(ServiceSearchMixin, SecureModelView):
     can_create = False
     details_template = "archive/details.html"
     list_template = "archive/list.html"
-    column_list = ("archive_number", "case", "volume_type", "retention", "location", "page_count", "filed_on",
-                   "loan_state")
+    column_list = ("archive_number", "case", "volume_type", "retention", "expiry", "location", "page_count",
+                   "filed_on", "loan_state")
     column_labels = {"archive_number": "档号", "case": "信访事项", "volume_type": "案卷类型",
                      "retention": "保管期限", "location": "存放位置", "page_count": "页数",
-                     "filed_on": "归档日期", "catalogue": "卷内目录", "loan_state": "借阅状态"}
+                     "filed_on": "归档日期", "catalogue": "卷内目录", "loan_state": "借阅状态",
+                     "expiry": "保管至"}
     column_choices = {"volume_type": list(VOLUME_TYPES.items()), "retention": list(RETENTION_PERIODS.items())}
     column_searchable_list = ("archive_number",)
     search_hint = "档号, 信访事项编号, 信访人姓名/拼音"
@@ -61,6 +62,7 @@ class ArchiveView(ServiceSearchMixin, SecureModelView):
         "archive_number": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url(".details_view", id=m.id), m.archive_number),
         "loan_state": lambda v, c, m, n: _badge(svc.record_loan_state(m)),
+        "expiry": lambda v, c, m, n: retention.expiry_label(m),
     }
     form_columns = ("location", "page_count", "catalogue")
     # Typed as text: services/archive.read_metadata reads it (the page-count rule lives there).
@@ -105,6 +107,7 @@ class ArchiveView(ServiceSearchMixin, SecureModelView):
             active_state=svc.loan_state(active) if active else None,
             may_request=access.may_request_loan(db.session, current_user, record) and active is None,
             may_edit=self.can_edit, volume_types=VOLUME_TYPES, retentions=RETENTION_PERIODS,
+            expiry=retention.expiry_label(record),
             return_url=get_redirect_target() or self.get_url(".index_view"))
 
     @expose("/loan/", methods=("GET", "POST"))

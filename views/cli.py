@@ -1,4 +1,7 @@
-"""Flask CLI commands: `flask --app app seed-demo`, `create-user`, `seed-holidays`, `recompute-dues`."""
+"""Flask CLI commands: `flask --app app seed-demo`, `create-user`, `seed-holidays`, `recompute-dues`,
+`backup`, `restore`, `verify-backup`, `check-files`."""
+import os
+
 import click
 from sqlalchemy import func, select
 
@@ -60,3 +63,74 @@ def register_cli(app):
         n = deadlines.recompute_open_cases(db.session)
         db.session.commit()
         click.echo(f"期限有变化的在办事项：{n} 件。")
+
+    register_backup_cli(app)
+
+
+def _upgrade(revision, stamp=False):
+    """Bring a restored database from `revision` to the code's head (stamp first: a database built
+    by create_all has no alembic_version)."""
+    import flask_migrate
+    from services import backup
+
+    if stamp:
+        flask_migrate.stamp(directory=backup.MIGRATIONS, revision=revision)
+    flask_migrate.upgrade(directory=backup.MIGRATIONS)
+    db.session.remove()
+
+
+def register_backup_cli(app):
+    from services import attachments, backup
+
+    @app.cli.command("backup")
+    @click.option("--to", "to_dir", default=None, help="备份文件存放目录（默认 instance/backups）。")
+    def backup_cmd(to_dir):
+        """备份数据库与全部附件为一个带日期的 .tar.gz 文件（不含密钥）。"""
+        run = backup.make_backup(app, to_dir, via="cli")
+        if not run.filename:
+            raise click.ClickException(run.message)
+        click.echo(f"{run.message}：{os.path.join(run.directory, run.filename)}（{run.size} 字节）")
+        if not run.ok:
+            raise SystemExit(1)
+
+    @app.cli.command("verify-backup")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    def verify_cmd(file):
+        """校验备份文件（不恢复）。"""
+        try:
+            manifest = backup.verify(file)
+            backup.check_revision(manifest)
+        except backup.BackupError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo("备份文件校验通过。")
+        for line in backup.describe(manifest):
+            click.echo(line)
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(dir_okay=False))
+    @click.option("--force", is_flag=True, help="当前实例已有数据时仍用备份覆盖。")
+    def restore_cmd(file, force):
+        """把备份恢复到当前实例（默认只恢复到空实例）。"""
+        try:
+            done = backup.restore(app, file, force=force, upgrade=_upgrade)
+        except backup.BackupError as exc:
+            raise click.ClickException(exc.message) from None
+        click.echo("恢复完成。")
+        for line in backup.describe(done["manifest"]):
+            click.echo(line)
+        if done["upgraded_from"]:
+            click.echo(f"数据库结构已从 {done['upgraded_from']} 升级到 {backup.code_head()}。")
+
+    @app.cli.command("check-files")
+    def check_files_cmd():
+        """按数据库中的校验值检查全部附件文件，报告缺失或被改动的文件。"""
+        found = attachments.check_files(db.session, app.config["ATTACHMENT_DIR"])
+        db.session.commit()
+        total = db.session.execute(select(func.count()).select_from(attachments.Attachment)).scalar()
+        bad = [(a, p) for a, p in found if p != "unhashed"]
+        for att, problem in found:
+            click.echo(f"{attachments.PROBLEMS[problem]}：附件#{att.id} {att.filename}"
+                       f"（信访事项 {att.case.number}，{att.stored_path}）")
+        click.echo(f"共检查附件 {total} 个，缺失或已改动 {len(bad)} 个。")
+        if bad:
+            raise SystemExit(1)

@@ -3,7 +3,7 @@ from flask_admin import AdminIndexView, expose
 from flask_login import current_user
 
 from models import db
-from services import dashboard
+from services import access, backup, dashboard
 from views.adapters import admin_internals
 from views.pages import dashboard as dashboard_page
 
@@ -97,4 +97,6 @@ class DashboardView(AdminIndexView):
 
         data = dashboard_page.build(db.session, current_user)
         return self.render("dashboard.html", data=data, links=dashboard_links(data),
-                           todos=shown(todo_lines()), todo_card=True)
+                           todos=shown(todo_lines()), todo_card=True,
+                           backup_warning=backup.stale_warning(db.session)
+                           if access.may_view(current_user, "backup") else None)

@@ -5,10 +5,10 @@ from flask_login import current_user
 from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, StringField,
                      TextAreaField)
 
-from models import Case, db
+from models import Attachment, Case, db
 from models.enums import (ATTACHMENT_KINDS, CATEGORIES, CHANNELS, ID_TYPES, PARTY_KINDS, PURPOSES,
                           SEXES, SOURCES)
-from services import access, attachments, audit, clock, departments, inputs, registration
+from services import ServiceError, access, attachments, audit, clock, departments, inputs, registration
 from views.base import SecureBaseView
 from views.saving import PAGE, saving
 
@@ -184,8 +184,16 @@ class AttachmentView(SecureBaseView):
 
     @expose("/<int:attachment_id>")
     def download(self, attachment_id):
-        found = attachments.for_download(db.session, current_user, attachment_id,
-                                         current_app.config["ATTACHMENT_DIR"])
+        try:
+            found = attachments.for_download(db.session, current_user, attachment_id,
+                                             current_app.config["ATTACHMENT_DIR"])
+        except ServiceError as exc:
+            att = db.session.get(Attachment, attachment_id)
+            audit.record(db.session, current_user, "download_refused", ip=request.remote_addr,
+                         detail=f"信访事项 {att.case.number}：{att.filename}（附件#{att.id}）文件校验不符")
+            db.session.commit()
+            flash(exc.message, "danger")
+            return redirect(url_for("case.details_view", id=att.case_id))
         if found is None:
             abort(404)
         att, path = found
