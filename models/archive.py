@@ -30,6 +30,10 @@ class ArchiveLoan(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     record_id = db.Column(db.Integer, db.ForeignKey("archive_record.id"), nullable=False, index=True)
     borrower_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+    # The person (and unit) the file is lent to when the archivist files the request for them;
+    # blank when the user who asked (borrower) is the reader.
+    borrower_name = db.Column(db.String(50))
+    borrower_unit = db.Column(db.String(100))
     purpose = db.Column(db.String(200), nullable=False)
     status = db.Column(db.String(20), nullable=False, default="requested")
     requested_at = db.Column(db.DateTime, nullable=False, default=utcnow)

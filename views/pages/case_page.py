@@ -45,11 +45,18 @@ def primary_state(session, case, cal=None, today=None):
 
 def build(session, user, case):
     cal = deadlines.load_calendar(session)
-    parties = []
+    parties, by_person = [], {}
     for link in case.parties:
+        role = PARTY_ROLES.get(link.role, link.role)
+        key = link.party_id if link.role in ("petitioner", "representative") else None
+        if key is not None and key in by_person:  # a petitioner who is also a representative: one row
+            by_person[key]["role"] += "、" + role
+            continue
         shown = access.party_view(session, user, case, link.data)
-        shown["role"] = PARTY_ROLES.get(link.role, link.role)
+        shown["role"] = role
         parties.append(shown)
+        if key is not None:
+            by_person[key] = shown
     earlier = disclosure.related_earlier_cases(session, user, case)
     may_download = disclosure.downloadable(session, user, case)
     shown_note = disclosure.note_filter(session, user, case, may_download)
