@@ -43,5 +43,14 @@ class ArchiveLoan(db.Model):
     returned_on = db.Column(db.Date)
 
     record = db.relationship("ArchiveRecord", back_populates="loans")
+
+    @property
+    def borrower_label(self):
+        """Who reads the file: the person (unit) named on the request, and who filed it for them."""
+        filer = self.borrower.full_name if self.borrower is not None else ""
+        if not self.borrower_name:
+            return filer
+        unit = f"（{self.borrower_unit}）" if self.borrower_unit else ""
+        return f"{self.borrower_name}{unit}，{filer}代为申请"
     borrower = db.relationship("User", foreign_keys=[borrower_id])
     approved_by = db.relationship("User", foreign_keys=[approved_by_id])
