@@ -67,7 +67,7 @@ def test_office_main_day(page, desk, live_server):
     first.locator("input[name$='-id_number']").fill(known_id)
     second.locator("input[name$='-name']").fill("欧阳晨曦")
     second.locator("select[name$='-sex']").select_option(label="男")
-    second.locator("input[name$='-ethnicity']").fill("汉族")
+    second.locator("select[name$='-ethnicity']").select_option(label="汉族")
     second.locator("input[name$='-id_number']").fill(NEW_ID)
     second.locator("input[name$='-phone']").fill("13912345678")
     second.locator("input[name$='-address']").fill("示范县城关镇东关社区阳光花园3栋")
