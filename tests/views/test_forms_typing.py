@@ -104,3 +104,20 @@ def test_a_collective_visit_without_a_ticked_representative_is_refused(make_clie
     resp = clerk.post(URL, data=base_form(channel="visit", people_count="6"))
     assert resp.status_code == 200
     assert "集体访（5人及以上来访）须登记1至5名代表人。" in field_errors(resp)
+
+
+def test_a_party_edit_keeps_its_birth_date_as_a_date(make_client):
+    party = db.session.execute(select(Party).where(Party.id_number.is_not(None)).order_by(Party.id)).scalars().first()
+    clerk = make_client("clerk")
+    html = page_text(clerk.get(f"/admin/party/edit/?id={party.id}"))
+    assert re.search(r'<input[^>]*name="birth_date"[^>]*type="date"|<input[^>]*type="date"[^>]*name="birth_date"', html)
+    resp = clerk.post(f"/admin/party/edit/?id={party.id}", data={
+        "name": party.name, "sex": party.sex or "__None", "birth_date": "1980-02-03", "ethnicity": "回族",
+        "id_type": party.id_type, "id_number": party.id_number, "phone": party.phone or "",
+        "address": party.address or "", "hukou": "", "occupation": ""})
+    assert resp.status_code == 302, field_errors(resp)
+    db.session.expire_all()
+    again = db.session.get(Party, party.id)
+    assert (again.birth_date, again.ethnicity) == (date(1980, 2, 3), "回族")
+    details = page_text(clerk.get(f"/admin/party/details/?id={party.id}"))
+    assert "1980-02-03" in details and "None" not in details
