@@ -7,8 +7,7 @@ from html import unescape
 
 from sqlalchemy import select
 
-from models import ArchiveLoan, ArchiveRecord, Case, CaseEvent, ReceptionSchedule, User, db
-from services import workflow
+from models import ArchiveLoan, ArchiveRecord, Case, ReceptionSchedule, User, db
 from tests.conftest import DEMO_TODAY
 
 
