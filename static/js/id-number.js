@@ -1,12 +1,15 @@
-// Party rows: an 18-digit resident ID number fills the row's sex (17th digit: odd = 男) and birth
+// Party rows (and the reception visitor form): an 18-digit resident ID number fills the row's sex (17th digit: odd = 男) and birth
 // date (digits 7-14), unless the clerk typed them; the server checks them again.
 (function () {
   'use strict';
-  function rowField(row, suffix) { return row.querySelector('[name$="-' + suffix + '"]'); }
+  function rowField(row, suffix) {
+    return row.querySelector('[name$="-' + suffix + '"], [name="' + suffix + '"]');
+  }
   document.addEventListener('input', function (e) {
     var el = e.target;
-    if (!el.name || !/-id_number$/.test(el.name)) { return; }
-    var row = el.closest('tr');
+    if (!el.name || !/(^|-)id_number$/.test(el.name)) { return; }
+    var row = el.closest('tr') || el.form;
+    if (!row) { return; }
     var idType = rowField(row, 'id_type');
     if (idType && idType.value !== 'resident') { return; }
     var v = el.value.replace(/\s/g, '').toUpperCase();
