@@ -35,7 +35,7 @@ def do_move(page, button, status_after, fill=None, submit=None):
     """Click a move button on the case page, fill its form, submit, and land back on the case page
     with the success message and the new status."""
     page.locator("#case-moves").get_by_role("link", name=button, exact=True).click()
-    expect(page.locator("h4").filter(has=page.locator("small", has_text="信访事项"))).to_contain_text(button)
+    expect(page.locator("h1").filter(has=page.locator("small", has_text="信访事项"))).to_contain_text(button)
     if fill:
         fill()
     page.get_by_role("button", name=submit or f"确定{button}").click()
