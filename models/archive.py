@@ -30,6 +30,10 @@ class ArchiveLoan(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     record_id = db.Column(db.Integer, db.ForeignKey("archive_record.id"), nullable=False, index=True)
     borrower_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+    # The person (and unit) the file is lent to when the archivist files the request for them;
+    # blank when the user who asked (borrower) is the reader.
+    borrower_name = db.Column(db.String(50))
+    borrower_unit = db.Column(db.String(100))
     purpose = db.Column(db.String(200), nullable=False)
     status = db.Column(db.String(20), nullable=False, default="requested")
     requested_at = db.Column(db.DateTime, nullable=False, default=utcnow)
@@ -39,6 +43,15 @@ class ArchiveLoan(db.Model):
     returned_on = db.Column(db.Date)
 
     record = db.relationship("ArchiveRecord", back_populates="loans")
+
+    @property
+    def borrower_label(self):
+        """Who reads the file: the person (unit) named on the request, and who filed it for them."""
+        filer = self.borrower.full_name if self.borrower is not None else ""
+        if not self.borrower_name:
+            return filer
+        unit = f"（{self.borrower_unit}）" if self.borrower_unit else ""
+        return f"{self.borrower_name}{unit}，{filer}代为申请"
     borrower = db.relationship("User", foreign_keys=[borrower_id])
     approved_by = db.relationship("User", foreign_keys=[approved_by_id])
 

@@ -50,6 +50,14 @@ OPEN_CASE_STATUSES = tuple(s for s in STATUSES if s not in FINAL_STATUSES)
 PARTY_ROLES = {"petitioner": "信访人", "representative": "代表人", "accused": "被反映人"}
 PARTY_KINDS = {"person": "个人", "unit": "单位"}
 SEXES = {"M": "男", "F": "女"}
+# The 56 ethnic groups, in the order of GB/T 3304 (民族 is chosen from this list, or left blank).
+ETHNIC_GROUPS = (
+    "汉族", "蒙古族", "回族", "藏族", "维吾尔族", "苗族", "彝族", "壮族", "布依族", "朝鲜族", "满族", "侗族",
+    "瑶族", "白族", "土家族", "哈尼族", "哈萨克族", "傣族", "黎族", "傈僳族", "佤族", "畲族", "高山族",
+    "拉祜族", "水族", "东乡族", "纳西族", "景颇族", "柯尔克孜族", "土族", "达斡尔族", "仫佬族", "羌族",
+    "布朗族", "撒拉族", "毛南族", "仡佬族", "锡伯族", "阿昌族", "普米族", "塔吉克族", "怒族", "乌孜别克族",
+    "俄罗斯族", "鄂温克族", "德昂族", "保安族", "裕固族", "京族", "塔塔尔族", "独龙族", "鄂伦春族", "赫哲族",
+    "门巴族", "珞巴族", "基诺族")
 ID_TYPES = {"resident": "居民身份证", "passport": "护照", "other": "其他证件"}
 
 REVIEW_LEVELS = {0: "初次办理", 1: "复查", 2: "复核"}

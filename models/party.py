@@ -52,6 +52,7 @@ class Party(db.Model):
     name = db.Column(db.String(100), nullable=False, index=True)
     sex = db.Column(db.String(1))
     ethnicity = db.Column(db.String(20))
+    birth_date = db.Column(db.Date)
     id_type = db.Column(db.String(20), nullable=False, default="resident")
     # Unique when present: the same ID number is the same person.
     id_number = db.Column(db.String(30), unique=True)

@@ -76,6 +76,22 @@ def read_metadata(record):
 
 # ---- loan state -----------------------------------------------------------------------------------
 
+MSG_FOR_OTHERS = "只有档案员可以代他人申请借阅。"
+MSG_BORROWER_NAME = "填写了借阅人单位的，请同时填写借阅人姓名。"
+
+# 档号: XF-<year filed>-<专|普>-<4-digit sequence>, one sequence per volume type and year.
+NUMBER_PREFIX = {"special": "专", "ordinary": "普"}
+
+
+def suggest_number(session, volume_type, today=None):
+    """The next free 档号 for this volume type in the year of `today` (one past the highest used)."""
+    prefix = f"XF-{(today or office_today()).year}-{NUMBER_PREFIX.get(volume_type, '普')}-"
+    used = session.execute(select(ArchiveRecord.archive_number)
+                           .where(ArchiveRecord.archive_number.startswith(prefix, autoescape=True))).scalars()
+    seqs = [int(n[len(prefix):]) for n in used if n[len(prefix):].isdigit()]
+    return f"{prefix}{max(seqs, default=0) + 1:04d}"
+
+
 def is_loan_overdue(loan, today=None):
     """Lent out (approved, not returned) and the due-back date has passed."""
     today = today or office_today()
@@ -120,20 +136,28 @@ def max_due_back(today=None):
 
 def _detail(loan, extra=""):
     rec = loan.record
-    who = loan.borrower.full_name if loan.borrower is not None else ""
+    who = loan.borrower_label
     text = f"档号 {rec.archive_number}；借阅人 {who}；应还日期 {fmt_date(loan.due_back)}"
     return text + (f"；{extra}" if extra else "")
 
 
-def request_loan(session, actor, record, purpose, due_back, ip=None):
-    """A loan request (待审批). Refused while the file is lent out or has a pending request."""
+def request_loan(session, actor, record, purpose, due_back, ip=None, borrower_name="", borrower_unit=""):
+    """A loan request (待审批). Refused while the file is lent out or has a pending request.
+    The archivist may file it for someone else: `borrower_name` (and unit) say who reads the file."""
     if not access.may_request_loan(session, actor, record):
         raise ServiceError("您无权借阅该档案。")
     if active_loan(session, record) is not None:
         raise ServiceError(ALREADY_LENT)
     today = office_today()
-    fields = inputs.Fields({"purpose": purpose, "due_back": due_back})
+    fields = inputs.Fields({"purpose": purpose, "due_back": due_back, "borrower_name": borrower_name,
+                            "borrower_unit": borrower_unit})
     purpose = fields.text("purpose", "借阅用途", required=True, max_len=200)
+    name = fields.text("borrower_name", "借阅人姓名", max_len=50)
+    unit = fields.text("borrower_unit", "借阅人单位", max_len=100)
+    if (name or unit) and actor.role != access.ARCHIVIST:
+        raise ServiceError(MSG_FOR_OTHERS)
+    if unit and not name:
+        fields.add("borrower_name", MSG_BORROWER_NAME)
     due = fields.date("due_back", "应还日期", required=True)
     if due is not None and due < today:
         fields.add("due_back", "应还日期不能早于今天。")
@@ -141,6 +165,7 @@ def request_loan(session, actor, record, purpose, due_back, ip=None):
         fields.add("due_back", f"借阅期限最长{MAX_LOAN_DAYS}天，应还日期不能晚于{fmt_date(max_due_back(today))}。")
     fields.done()
     loan = ArchiveLoan(record=record, borrower_id=actor.id, purpose=purpose, due_back=due,
+                       borrower_name=name or None, borrower_unit=unit or None,
                        status="requested", requested_at=utcnow())
     session.add(loan)
     session.flush()

@@ -6,8 +6,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from models import Case, CaseEvent, CaseParty, Department, Party, ReceptionSchedule, User
-from models.enums import (CATEGORIES, CHANNELS, ID_TYPES, IN_PERSON_CHANNELS, PARTY_KINDS,
-                          PURPOSES, SEXES, SOURCES)
+from models.enums import (CATEGORIES, CHANNELS, ETHNIC_GROUPS, ID_TYPES, IN_PERSON_CHANNELS,
+                          PARTY_KINDS, PURPOSES, SEXES, SOURCES)
 from services import ServiceError, ValidationFailed, access, deadlines, inputs, numbering, validation
 from services.clock import today as office_today
 from services.inputs import InputError
@@ -27,6 +27,7 @@ MSG_SOURCE_DEADLINE = "交办期限不能早于收件日期。"
 MSG_ID_REPEATED = "同一证件号码在本表中重复填写。"
 MSG_TOO_OLD = "收件日期不能早于1990年，请核对。"
 MSG_PEOPLE_MAX = "人数过大，请核对。"
+MSG_ETHNICITY = "民族请从列表中选择（56个民族之一），不清楚的可不填。"
 MAX_PEOPLE = 100000
 
 
@@ -36,6 +37,7 @@ class PartyInput:
     id_number: str = ""
     id_type: str = "resident"
     sex: str = ""
+    birth_date: date | str | None = None  # blank: read from an 18-digit ID number
     ethnicity: str = ""
     phone: str = ""
     address: str = ""
@@ -46,6 +48,8 @@ class PartyInput:
     # an id or a picker's value; blank = free text only (a body outside the office).
     department_id: int | str | None = None
     row: int | None = None  # index of the form row, for error field names (default: list index)
+    # A petitioner who is also a representative of the visit (typed once, on the petitioner row).
+    is_representative: bool = False
 
 
 @dataclass
@@ -162,6 +166,20 @@ def _read_accused(session, p, prefix, err):
     p.department_id = dept
 
 
+def _identity_from_id(p, id_number, prefix, err):
+    """Sex and birth date of a valid 18-digit ID number: filled when left blank, a message when
+    what was typed says otherwise."""
+    sex, born = validation.id_sex(id_number), validation.id_birth_date(id_number)
+    if not p.sex:
+        p.sex = sex
+    elif p.sex in SEXES and p.sex != sex:
+        err(prefix + "sex", validation.ID_SEX_MISMATCH.format(sex=SEXES[sex]))
+    if p.birth_date is None:
+        p.birth_date = born
+    elif isinstance(p.birth_date, date) and p.birth_date != born:
+        err(prefix + "birth_date", validation.ID_BIRTH_MISMATCH.format(born=born))
+
+
 def _validate(session, data, today):
     errors = {}
 
@@ -205,12 +223,20 @@ def _validate(session, data, today):
                 check(prefix + fname, inputs.parse_text, getattr(p, fname), label, max_len=limit)
             for fname, (label, choices, required) in PARTY_CHOICES.items():
                 check(prefix + fname, inputs.parse_choice, getattr(p, fname), label, choices, required)
+            if _clean(p.ethnicity) and _clean(p.ethnicity) not in ETHNIC_GROUPS:
+                err(prefix + "ethnicity", MSG_ETHNICITY)
+            try:
+                p.birth_date = inputs.parse_date(p.birth_date, "出生日期", bounded=False)
+            except InputError as exc:
+                err(prefix + "birth_date", exc.message)
             id_number = validation.normalize_id(p.id_number)
             if id_number:
                 if p.id_type == "resident":
                     msg = validation.check_id_number(id_number, today)
                     if msg:
                         err(prefix + "id_number", msg)
+                    else:
+                        _identity_from_id(p, id_number, prefix, err)
                 key = (group, id_number)
                 if key in seen_ids:
                     err(prefix + "id_number", MSG_ID_REPEATED)
@@ -222,7 +248,7 @@ def _validate(session, data, today):
 
     if not data.petitioners and not data.is_anonymous:
         err("petitioners", MSG_NO_PETITIONER)
-    reps = len(data.representatives)
+    reps = len(data.representatives) + sum(1 for p in data.petitioners if p.is_representative)
     if reps > MAX_REPRESENTATIVES:
         err("representatives", MSG_TOO_MANY_REPRESENTATIVES)
     elif reps == 0 and is_collective(data.channel, data.people_count):
@@ -259,6 +285,7 @@ def _fill_party(party, p):
     """Update blank fields only: what an earlier registration recorded stays as it was."""
     values = {
         "name": _clean(p.name), "sex": p.sex or None, "ethnicity": _clean(p.ethnicity) or None,
+        "birth_date": p.birth_date if isinstance(p.birth_date, date) else None,
         "id_number": validation.normalize_id(p.id_number) or None,
         "phone": validation.normalize_phone(p.phone) or None, "address": _clean(p.address) or None,
         "hukou": _clean(p.hukou) or None, "occupation": _clean(p.occupation) or None,
@@ -348,9 +375,9 @@ def register_case(session, actor, data, *, check_role=True, calendar=None):
                 party.department = p.department_id
             if key:
                 used[key] = party
-            if any(cp.party is party and cp.role == role for cp in case.parties):
-                continue
-            case.parties.append(CaseParty(party=party, role=role))
+            for as_role in (role, "representative") if p.is_representative and role == "petitioner" else (role,):
+                if not any(cp.party is party and cp.role == as_role for cp in case.parties):
+                    case.parties.append(CaseParty(party=party, role=as_role))
 
     notes = [f"{CHANNELS[data.channel]}登记"]
     if collective:

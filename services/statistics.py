@@ -127,8 +127,8 @@ MSG_YEAR_RANGE = f"统计年份应在{MIN_YEAR}年至{MAX_YEAR}年之间，请�
 
 
 def parse_period(args, today=None):
-    """A Period from request-like args (kind, year, month, quarter, start, end); defaults to this
-    month. Raises ValueError with a Chinese message on bad input."""
+    """A Period from request-like args (kind, year, month, quarter, start, end); defaults to the
+    last full month. Raises ValueError with a Chinese message on bad input."""
     today = today or office_today()
     try:
         kind = parse_choice(args.get("kind") or "month", "统计期间类型", KINDS)
@@ -139,6 +139,9 @@ def parse_period(args, today=None):
             if not (MIN_YEAR <= start.year <= MAX_YEAR and MIN_YEAR <= end.year <= MAX_YEAR):
                 raise ValueError(MSG_YEAR_RANGE)
             return custom(start, end)
+        if kind == "month" and not args.get("year") and not args.get("month"):
+            last = today.replace(day=1) - timedelta(days=1)  # the last full month
+            return month(last.year, last.month)
         y = parse_int(args.get("year") or today.year, "统计年份")
         if not MIN_YEAR <= y <= MAX_YEAR:
             raise ValueError(MSG_YEAR_RANGE)

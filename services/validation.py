@@ -15,6 +15,8 @@ ID_FORMAT = "身份证号码前17位应为数字，最后一位应为数字或X�
 ID_BIRTH = "身份证号码中的出生日期无效。"
 ID_FUTURE = "身份证号码中的出生日期晚于今天。"
 ID_CHECKSUM = "身份证号码校验位不正确，请核对。"
+ID_SEX_MISMATCH = "性别与身份证号码不符（身份证号码第17位表示{sex}），请核对。"
+ID_BIRTH_MISMATCH = "出生日期与身份证号码不符（身份证号码中为{born:%Y-%m-%d}），请核对。"
 PHONE_BAD = "电话号码格式不正确：手机号为11位（如13912345678），固定电话如0571-88888888。"
 
 _ID_RE = re.compile(r"^\d{17}[\dX]$")
@@ -39,6 +41,12 @@ def id_birth_date(value):
         return date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
         return None
+
+
+def id_sex(value):
+    """'M' or 'F' from the 17th digit of an 18-digit ID number (odd: male), or None."""
+    value = normalize_id(value)
+    return ("M" if int(value[16]) % 2 else "F") if len(value) == 18 and value[16].isdigit() else None
 
 
 def check_id_number(value, today=None):

@@ -40,6 +40,8 @@ def _user_name(user):
 class LoanRequestForm(Form):
     purpose = TextAreaField("借阅用途 *", render_kw={"rows": 3, "maxlength": 200})
     due_back = StringField("应还日期 *", widget=DateInput())
+    borrower_name = StringField("借阅人姓名", render_kw={"maxlength": 50})
+    borrower_unit = StringField("借阅人单位", render_kw={"maxlength": 100})
 
 
 class ArchiveView(ServiceSearchMixin, SecureModelView):
@@ -123,7 +125,8 @@ class ArchiveView(ServiceSearchMixin, SecureModelView):
         if request.method == "POST":
             with saving() as result:
                 svc.request_loan(db.session, current_user, record, form.purpose.data, form.due_back.data,
-                                 ip=request.remote_addr)
+                                 ip=request.remote_addr, borrower_name=form.borrower_name.data or "",
+                                 borrower_unit=form.borrower_unit.data or "")
             if result.ok:
                 flash(f"已提交档案 {record.archive_number} 的借阅申请，待领导审批。", "success")
                 return redirect(self.get_url(".details_view", id=record.id))
@@ -136,6 +139,7 @@ class ArchiveView(ServiceSearchMixin, SecureModelView):
             refusal = svc.ALREADY_LENT
         today = office_today()
         return self.render("archive/loan_request.html", record=record, form=form, refusal=refusal,
+                           for_others=current_user.role == access.ARCHIVIST,
                            today=today, max_due=svc.max_due_back(today), max_days=svc.MAX_LOAN_DAYS), status
 
 
@@ -208,7 +212,7 @@ class LoanView(SecureModelView):
     column_formatters = {
         "record": lambda v, c, m, n: Markup('<a href="{}">{}</a>').format(
             v.get_url("archive.details_view", id=m.record_id), m.record.archive_number),
-        "borrower": lambda v, c, m, n: _user_name(m.borrower),
+        "borrower": lambda v, c, m, n: m.borrower_label,
         "approved_by": lambda v, c, m, n: _user_name(m.approved_by),
         "requested_at": lambda v, c, m, n: fmt_dt(m.requested_at),
         "approved_at": lambda v, c, m, n: fmt_dt(m.approved_at),

@@ -12,6 +12,7 @@ Doors of a SecureModelView and how each is closed:
 - built-in export: off (404); exports go through services/excel.py with access.case_filter.
 """
 import os
+from datetime import date, datetime
 
 from flask import abort, has_request_context, redirect, request, send_file, url_for
 from flask_admin import BaseView, expose
@@ -19,12 +20,15 @@ from flask_admin.contrib.sqla import ModelView
 from flask_admin.contrib.sqla.ajax import QueryAjaxModelLoader, create_ajax_loader
 from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipleField
 from flask_admin.helpers import get_redirect_target
+from flask_admin.model import typefmt
 from flask_login import current_user
 from sqlalchemy import or_
+from wtforms.fields import DateField
 from wtforms.validators import ValidationError
+from wtforms.widgets import DateInput
 
 from models import db
-from services import audit, excel
+from services import audit, clock, excel
 from services import access
 
 
@@ -187,6 +191,14 @@ def _query_model(query):
         return None
 
 
+def _local_formatters(base):
+    """Flask-Admin's formatters with stored UTC timestamps in office time and dates as 2026-12-01."""
+    out = dict(base)
+    out[datetime] = lambda view, value, name=None: clock.fmt_dt(value)
+    out[date] = lambda view, value, name=None: clock.fmt_date(value)
+    return out
+
+
 class ServiceSearchMixin:
     """The list's search box answered by a service's WHERE clause (`search_clause(text)`) instead
     of Flask-Admin's CAST ... ILIKE over column_searchable_list, which here only turns the box on.
@@ -211,6 +223,8 @@ class ServiceSearchMixin:
 
 class SecureModelView(SecureMixin, ModelView):
     """A scoped ModelView: list, count, details, edit, delete, actions all see the same rows."""
+    column_type_formatters = _local_formatters(typefmt.BASE_FORMATTERS)
+    column_type_formatters_detail = _local_formatters(typefmt.DETAIL_FORMATTERS)
     can_export = False  # exports go through services/excel.py with the same scope
     can_view_details = True
     column_editable_list = ()  # no inline edit door
@@ -223,6 +237,16 @@ class SecureModelView(SecureMixin, ModelView):
 
     def __init__(self, model, **kwargs):
         super().__init__(model, db.session, **kwargs)
+
+    def scaffold_form(self):
+        """Date fields as the browser's own date input (Chinese in a Chinese browser), not
+        Flask-Admin's English date picker."""
+        form_class = super().scaffold_form()
+        for name in dir(form_class):
+            unbound = getattr(form_class, name)
+            if getattr(unbound, "field_class", None) is not None and issubclass(unbound.field_class, DateField):
+                unbound.kwargs["widget"] = DateInput()
+        return form_class
 
     @property
     def can_create(self):

@@ -2,7 +2,7 @@ from flask import flash, request
 from flask_admin.actions import action
 from flask_login import current_user, login_user
 from wtforms import PasswordField, SelectField
-from wtforms.validators import ValidationError
+from wtforms.validators import InputRequired, ValidationError
 
 from models import AuditLog, Department, User, db
 from services import ServiceError, audit, auth, departments
@@ -61,7 +61,9 @@ class UserView(ChangeRowsMixin, SecureModelView):
     form_columns = ("username", "full_name", "role", "department", "position", "rank_order",
                     "portfolio", "phone", "active", "new_password")
     form_overrides = {"role": SelectField}
-    form_args = {"role": {"choices": list(ROLES.items()), "label": "角色"}}
+    # No role until the admin chooses one: a default would hand out rights by accident.
+    form_args = {"role": {"choices": [("", "请选择")] + list(ROLES.items()), "label": "角色", "default": "",
+                          "validators": [InputRequired("请选择角色")]}}
     # The password rules (length, required on create) are services/auth.save_user's.
     form_extra_fields = {"new_password": PasswordField("新密码（临时密码，用户登录后须自行修改；不修改请留空）")}
 

@@ -4,7 +4,7 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from models import Party, db
-from models.enums import ID_TYPES, PARTY_KINDS, SEXES
+from models.enums import ETHNIC_GROUPS, ID_TYPES, PARTY_KINDS, SEXES
 from services import access, parties, search
 from views.base import SecureBaseView, SecureModelView
 from views.trace import ChangeRowsMixin
@@ -20,7 +20,7 @@ class PartyView(ChangeRowsMixin, SecureModelView):
     can_create = False
     can_delete = False
     column_list = ("name", "kind", "sex", "id_number", "phone", "address")
-    column_labels = {"name": "姓名/名称", "kind": "类型", "sex": "性别", "ethnicity": "民族",
+    column_labels = {"name": "姓名/名称", "kind": "类型", "sex": "性别", "birth_date": "出生日期", "ethnicity": "民族",
                      "id_type": "证件类型", "id_number": "证件号码", "phone": "联系电话",
                      "address": "住址", "hukou": "户籍地", "occupation": "职业/单位",
                      "created_at": "首次登记", "name_pinyin": "拼音", "name_initials": "首字母", "department": "本县单位（被反映单位/被反映人所在单位）"}
@@ -28,9 +28,10 @@ class PartyView(ChangeRowsMixin, SecureModelView):
     column_choices = {"kind": list(PARTY_KINDS.items()), "sex": list(SEXES.items()),
                       "id_type": list(ID_TYPES.items())}
     # department: the link the 检举控告 rules follow for an accused unit or person (services/access.py).
-    form_columns = ("name", "sex", "ethnicity", "id_type", "id_number", "phone", "address", "hukou",
+    form_columns = ("name", "sex", "birth_date", "ethnicity", "id_type", "id_number", "phone", "address", "hukou",
                     "occupation", "department")
-    form_choices = {"sex": list(SEXES.items()), "id_type": list(ID_TYPES.items())}
+    form_choices = {"sex": list(SEXES.items()), "id_type": list(ID_TYPES.items()),
+                    "ethnicity": [(e, e) for e in ETHNIC_GROUPS]}
     form_args = {"sex": {"label": "性别"}, "id_type": {"label": "证件类型"}}
     # Only office staff reach this screen today (VIEW_RIGHTS["party"]); should another role be
     # given it, access.scope_filter limits rows to parties of cases in reach whose identity the

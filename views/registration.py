@@ -6,8 +6,8 @@ from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, Stri
                      TextAreaField)
 
 from models import Attachment, Case, db
-from models.enums import (ATTACHMENT_KINDS, CATEGORIES, CHANNELS, ID_TYPES, PARTY_KINDS, PURPOSES,
-                          SEXES, SOURCES)
+from models.enums import (ATTACHMENT_KINDS, CATEGORIES, CHANNELS, ETHNIC_GROUPS, ID_TYPES, PARTY_KINDS,
+                          PURPOSES, SEXES, SOURCES)
 from services import ServiceError, access, attachments, audit, clock, departments, inputs, registration
 from views.base import SecureBaseView
 from views.saving import PAGE, saving
@@ -20,7 +20,9 @@ PLEASE = [("", "请选择")]
 class PartyForm(Form):
     name = StringField("姓名")
     sex = SelectField("性别", choices=[("", "")] + list(SEXES.items()), validate_choice=False)
-    ethnicity = StringField("民族")
+    birth_date = StringField("出生日期")
+    ethnicity = SelectField("民族", choices=[("", "")] + [(e, e) for e in ETHNIC_GROUPS], validate_choice=False)
+    is_representative = BooleanField("代表人")
     id_type = SelectField("证件类型", choices=list(ID_TYPES.items()), default="resident",
                           validate_choice=False)
     id_number = StringField("证件号码")
@@ -29,8 +31,8 @@ class PartyForm(Form):
     occupation = StringField("职业/工作单位")
 
     def is_blank(self):
-        return not any((f.data or "").strip() for f in (self.name, self.id_number, self.phone,
-                                                          self.address, self.occupation, self.ethnicity))
+        return not any((f.data or "").strip() for f in (self.name, self.id_number, self.phone, self.address,
+                                                          self.occupation, self.ethnicity, self.birth_date))
 
 
 class AccusedForm(Form):
@@ -86,6 +88,7 @@ def _party_inputs(field_list, accused=False):
         else:
             rows.append(registration.PartyInput(
                 name=f.name.data or "", sex=f.sex.data or "", ethnicity=f.ethnicity.data or "",
+                birth_date=f.birth_date.data or None, is_representative=bool(f.is_representative.data),
                 id_type=f.id_type.data or "resident", id_number=f.id_number.data or "",
                 phone=f.phone.data or "", address=f.address.data or "", occupation=f.occupation.data or "",
                 row=i))
@@ -125,7 +128,8 @@ class RegistrationView(SecureBaseView):
             errors, case = self._submit(form)
             if case is not None:
                 return redirect(url_for("case.details_view", id=case.id))
-        return self.render("registration/register.html", form=form, errors=errors,
+        extra = any(not e.form.is_blank() for e in form.representatives.entries)
+        return self.render("registration/register.html", form=form, errors=errors, extra_representatives=extra,
                            today=clock.today().isoformat(), labels=_labels(form),
                            departments=departments.picker_choices(db.session))
 

@@ -4,7 +4,7 @@ Backups (flask backup / 系统管理 → 备份) are listed from backup_run; a d
 its index row in archive_destruction; an attachment keeps the sha256 of the file as uploaded.
 
 Revision ID: 1bd4dc51d3b9
-Revises: 4f97d5f2153a
+Revises: 7c1e5a9d3b20
 Create Date: 2026-12-02 01:27:45.446727
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '1bd4dc51d3b9'
-down_revision = '4f97d5f2153a'
+down_revision = '7c1e5a9d3b20'
 branch_labels = None
 depends_on = None
 

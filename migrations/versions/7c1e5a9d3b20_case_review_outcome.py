@@ -4,7 +4,7 @@ A 复查/复核 case records its conclusion on the original opinion (维持/撤�
 own lines of the statistics report.
 
 Revision ID: 7c1e5a9d3b20
-Revises: 4f97d5f2153a
+Revises: c7a1d2e3f4b5
 Create Date: 2026-12-02 02:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7c1e5a9d3b20'
-down_revision = '4f97d5f2153a'
+down_revision = 'c7a1d2e3f4b5'
 branch_labels = None
 depends_on = None
 

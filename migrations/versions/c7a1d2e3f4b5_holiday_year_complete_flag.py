@@ -4,7 +4,7 @@ Years that already have holiday rows (seeded from chinese-calendar or typed by t
 marked complete, so their calendars stay as they are.
 
 Revision ID: c7a1d2e3f4b5
-Revises: 4f97d5f2153a
+Revises: a7c3e91d2b40
 Create Date: 2026-12-02 01:40:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c7a1d2e3f4b5'
-down_revision = '4f97d5f2153a'
+down_revision = 'a7c3e91d2b40'
 branch_labels = None
 depends_on = None
 

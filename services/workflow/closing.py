@@ -150,11 +150,21 @@ def apply_review_request(session, actor, case, c):
                  {"review_case_id": review.id, "review_number": review.number, "review_level": level})
 
 
-def apply_archive(session, actor, case, c):
-    before, dept = case.status, case.department_id
+def volume_type(session, case):
+    """专卷 for a case routed to a department (assigned or transferred), else 普通."""
     assigned = case.assigned_on is not None or session.execute(select(exists().where(
         CaseEvent.case_id == case.id, CaseEvent.action.in_(("assign", "transfer"))))).scalar()
-    volume = "special" if assigned else "ordinary"
+    return "special" if assigned else "ordinary"
+
+
+def archive_number_default(session, case):
+    """The 档号 the archive form starts with: the next free one for the case's volume type."""
+    return archive.suggest_number(session, volume_type(session, case))
+
+
+def apply_archive(session, actor, case, c):
+    before, dept = case.status, case.department_id
+    volume = volume_type(session, case)
     record = ArchiveRecord(case=case, archive_number=c["archive_number"], volume_type=volume,
                            retention=c["retention"], location=c["location"],
                            page_count=c["page_count"], catalogue=c["catalogue"],

@@ -13,7 +13,10 @@ document.querySelectorAll('.add-row').forEach(function (btn) {
         el.id = el.name;
       }
       el.classList.remove('is-invalid');
-      if (el.tagName === 'SELECT') {
+      delete el.dataset.auto;
+      if (el.type === 'checkbox') {
+        el.checked = false;
+      } else if (el.tagName === 'SELECT') {
         el.selectedIndex = 0;
         Array.prototype.forEach.call(el.options, function (opt) { opt.hidden = false; });
       } else { el.value = ''; }

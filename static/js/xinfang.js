@@ -22,3 +22,22 @@
     }
   }, true);
 })();
+
+// Forms marked .no-enter-submit (long forms typed row by row): Enter in a one-line field moves to
+// the next field instead of sending a half-filled form; only the submit button sends it.
+(function () {
+  'use strict';
+  document.addEventListener('keydown', function (e) {
+    if (e.key !== 'Enter' || e.isComposing) { return; }
+    var el = e.target;
+    var form = el.form;
+    if (!form || !form.classList.contains('no-enter-submit')) { return; }
+    if (el.tagName === 'TEXTAREA' || el.tagName === 'BUTTON' || el.type === 'submit' || el.type === 'file') { return; }
+    e.preventDefault();
+    var fields = Array.prototype.filter.call(form.elements, function (f) {
+      return !f.disabled && f.type !== 'hidden' && f.offsetParent !== null;
+    });
+    var next = fields[fields.indexOf(el) + 1];
+    if (next && next.type !== 'submit') { next.focus(); }
+  });
+})();

@@ -13,7 +13,7 @@ def test_archivist_files_a_closed_case(page, live_server):
     open_case(page, case.number)
     expect(page.locator("#case-status")).to_have_text("已办结")
     page.locator("#case-moves").get_by_role("link", name="归档", exact=True).click()
-    expect(page.locator("h4").filter(has=page.locator("small", has_text="信访事项"))).to_contain_text("归档")
+    expect(page.locator("h1").filter(has=page.locator("small", has_text="信访事项"))).to_contain_text("归档")
 
     def fill(number):
         page.get_by_label("档号 *").fill(number)

@@ -32,8 +32,11 @@ def _page_total(page):
 def test_clerk_exports_ledger_and_monthly_report(page, tmp_path):
     login(page, "clerk")
 
-    # the monthly report before: this month's total as the page shows it
+    # the monthly report before: this month's total as the page shows it (it opens on last month)
     menu(page, "统计报表", "信访工作统计表")
+    expect(page.locator("#stats-subtitle")).to_contain_text("2026年10月")
+    page.get_by_label("月份").select_option(label="11月")
+    page.get_by_role("button", name="统计").click()
     expect(page.locator("#stats-subtitle")).to_contain_text("2026年11月")
     total_before = _page_total(page)
 

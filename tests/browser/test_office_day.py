@@ -35,7 +35,7 @@ def do_move(page, button, status_after, fill=None, submit=None):
     """Click a move button on the case page, fill its form, submit, and land back on the case page
     with the success message and the new status."""
     page.locator("#case-moves").get_by_role("link", name=button, exact=True).click()
-    expect(page.locator("h4").filter(has=page.locator("small", has_text="信访事项"))).to_contain_text(button)
+    expect(page.locator("h1").filter(has=page.locator("small", has_text="信访事项"))).to_contain_text(button)
     if fill:
         fill()
     page.get_by_role("button", name=submit or f"确定{button}").click()
@@ -67,7 +67,7 @@ def test_office_main_day(page, desk, live_server):
     first.locator("input[name$='-id_number']").fill(known_id)
     second.locator("input[name$='-name']").fill("欧阳晨曦")
     second.locator("select[name$='-sex']").select_option(label="男")
-    second.locator("input[name$='-ethnicity']").fill("汉族")
+    second.locator("select[name$='-ethnicity']").select_option(label="汉族")
     second.locator("input[name$='-id_number']").fill(NEW_ID)
     second.locator("input[name$='-phone']").fill("13912345678")
     second.locator("input[name$='-address']").fill("示范县城关镇东关社区阳光花园3栋")

@@ -4,6 +4,7 @@ from models.enums import (ATTACHMENT_KINDS, EVENT_ACTIONS, EXTENSION_STATES, PAR
                           PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
                           SATISFACTION, STATUSES, label)
 from services import access, deadlines, disclosure, workflow
+from services.workflow import closing
 from services.clock import local, today as office_today
 
 # Moves made straight from a button on the case page (no input beyond an optional note).
@@ -60,15 +61,42 @@ def extension_outcome(case):
     return ""
 
 
+def closing_line(case, moves):
+    """Where a replied case stands on its way to 结案, for a user who does not take the next step
+    (the handler after replying): who acts next and what is still missing."""
+    if "close_request" in moves or "close_decide" in moves:
+        return None
+    if case.status == "replied":
+        missing = closing.close_checklist(case)
+        return "答复已登记，待信访办申请结案" + (f"；结案前尚需补充：{'；'.join(missing)}" if missing else "")
+    if case.status == "closing":
+        return "信访办已申请结案，待领导审批"
+    return None
+
+
+def _shown_moves(user, case, moves):
+    """The buttons of the case page: a handler's 回访 once, not again after it is recorded."""
+    if user.role == access.HANDLER and case.follow_up_on is not None:
+        return [(m, text) for m, text in moves if m != "follow_up"]
+    return moves
+
+
 def build(session, user, case):
     cal = deadlines.load_calendar(session)
-    parties = []
+    parties, by_person = [], {}
     for link in case.parties:
+        role = PARTY_ROLES.get(link.role, link.role)
+        key = link.party_id if link.role in ("petitioner", "representative") else None
+        if key is not None and key in by_person:  # a petitioner who is also a representative: one row
+            by_person[key]["role"] += "、" + role
+            continue
         shown = access.party_view(session, user, case, link.data)
-        shown["role"] = PARTY_ROLES.get(link.role, link.role)
+        shown["role"] = role
         # the person page (信访人) link, for a party whose identity the user may know
         shown["party_id"] = None if shown["name"] == access.MASKED_NAME else link.party_id
         parties.append(shown)
+        if key is not None:
+            by_person[key] = shown
     earlier = disclosure.related_earlier_cases(session, user, case)
     may_download = disclosure.downloadable(session, user, case)
     shown_note = disclosure.note_filter(session, user, case, may_download)
@@ -79,8 +107,9 @@ def build(session, user, case):
         "to_dept": e.to_department.name if e.to_department else "",
         "title": EVENT_ACTIONS.get(e.action, e.action), "note": shown_note(e), "data": e.data or {},
     } for e in case.events]
-    moves = workflow.available_moves(session, user, case)
+    moves = _shown_moves(user, case, workflow.available_moves(session, user, case))
     return {
+        "closing_line": closing_line(case, [m for m, _text in moves]),
         "parties": parties,
         "clocks": clocks(session, case, cal),
         "earlier_cases": earlier,
