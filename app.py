@@ -155,6 +155,13 @@ def create_app(config=None):
     _sqlite_listeners(app)
     if not event.contains(db.session, "before_flush", tx.check_flush):
         event.listen(db.session, "before_flush", tx.check_flush)
+
+    @app.teardown_request
+    def _end_read_transaction(_exc):
+        # A read request's snapshot ends with it, also where the app context outlives the request
+        # (tests, CLI): later writes in that context must not inherit a deferred transaction.
+        if tx.in_read_transaction(db.session):
+            db.session.rollback()
     from services import access
     access.install_session_listeners(db.session)
     from views import trace
