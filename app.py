@@ -2,7 +2,7 @@
 import os
 import secrets
 
-from flask import Flask, g, redirect, request, url_for
+from flask import Flask, g, has_request_context, redirect, request, url_for
 from flask_admin import Admin
 from flask_admin.theme import Bootstrap4Theme
 from flask_babel import Babel
@@ -87,6 +87,10 @@ def _sqlite_begin(conn):
     conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
+def _is_read_request():
+    return has_request_context() and request.method in ("GET", "HEAD", "OPTIONS")
+
+
 def _sqlite_listeners(app):
     """The pragmas and the BEGIN mode on every connection of this app's SQLite engines (and only
     theirs: other engines in the process, e.g. a test's own, are left as they are)."""
@@ -153,6 +157,7 @@ def create_app(config=None):
 
     db.init_app(app)
     _sqlite_listeners(app)
+    tx.is_read_request = _is_read_request
     if not event.contains(db.session, "before_flush", tx.check_flush):
         event.listen(db.session, "before_flush", tx.check_flush)
 

@@ -1,25 +1,30 @@
-"""Transaction modes on SQLite (WAL): a GET reads in a deferred transaction, so it neither waits for
-a writer nor holds a lock a writer needs (a long export no longer stalls every page); whatever
-writes takes the write lock at BEGIN, so writers queue instead of failing. PostgreSQL: no change.
+"""Transaction modes on SQLite (WAL): a read request (GET) runs in a deferred transaction, so it
+neither waits for a writer nor holds a lock a writer needs (a long export no longer stalls every
+page); whatever writes takes the write lock at BEGIN, so writers queue instead of failing.
+PostgreSQL: no change.
 
-A GET that writes (an audit row on opening a page or downloading) calls `write_intent` first:
-upgrading a read snapshot that another writer has moved past fails at once with "database is
-locked", so the read transaction is ended and the write begins a fresh, locked one."""
+A read request that writes (an audit row on opening a page or downloading) calls `write_intent`
+first: upgrading a read snapshot that another writer has moved past fails at once with "database is
+locked", so the read transaction is ended and the write begins a fresh, locked one.
+No Flask here: app.py sets `is_read_request` (services import no Flask, tests/test_layers.py)."""
 from contextvars import ContextVar
 
-from flask import has_request_context, request
 from sqlalchemy.orm import scoped_session
 
-READ_METHODS = ("GET", "HEAD", "OPTIONS")
 _next_locked = ContextVar("xf_next_locked", default=False)
 
 
+def is_read_request():
+    """Replaced by app.py: True inside a GET/HEAD/OPTIONS request."""
+    return False
+
+
 def begin_deferred():
-    """Called at every SQLite BEGIN: True for a read (GET) request's transaction."""
+    """Called at every SQLite BEGIN: True for a read request's transaction."""
     if _next_locked.get():
         _next_locked.set(False)
         return False
-    return has_request_context() and request.method in READ_METHODS
+    return is_read_request()
 
 
 def in_read_transaction(session):
@@ -32,7 +37,7 @@ def write_intent(session):
     """Before a read request writes: end its read snapshot; the next transaction takes the lock."""
     if in_read_transaction(session):
         session.commit()
-    if has_request_context() and request.method in READ_METHODS:
+    if is_read_request():
         _next_locked.set(True)
 
 
