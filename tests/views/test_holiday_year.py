@@ -40,7 +40,7 @@ def text(resp):
 
 def clock_cell(page, name="办理期限"):
     table = re.search(r'<table class="table table-sm" id="case-clocks">(.*?)</table>', page, re.S).group(1)
-    row = re.search(rf"<th[^>]*>{name}</th><td>(.*?)</td>", table, re.S).group(1)
+    row = re.search(rf"<th[^>]*>{name}</th><td[^>]*>(.*?)</td>", table, re.S).group(1)
     return re.sub(r"<[^>]+>", "", row).split()
 
 

@@ -235,11 +235,11 @@ def test_the_count_is_one_statement_through_the_status_index(session):
         sa_event.remove(engine, "before_cursor_execute", grab)
     selects = [s for s in seen if s[0].lstrip().upper().startswith("SELECT")]
     counting = [s for s in selects if 'FROM "case"' in s[0]]
-    # besides the count: the holidays and the due-soon setting (the 临期 cutoff), the department
-    # tree (cached for the transaction, the reach reads it too)
+    # besides the count: the holidays and the years whose notice is complete, the due-soon setting
+    # (the 临期 cutoff), the department tree (cached for the transaction, the reach reads it too)
     others = [s for s, _p in selects if s not in [c for c, _ in counting]]
-    assert len(counting) == 1 and len(others) <= 3, others
-    assert all(re.match(r'SELECT (holiday|setting|department)\.', s) for s in others), others
+    assert len(counting) == 1 and len(others) <= 4, others
+    assert all(re.match(r'SELECT (holiday|holiday_year|setting|department)\.', s) for s in others), others
     if engine.dialect.name == "sqlite":
         statement, parameters = counting[0]
         plan = " | ".join(row[-1] for row in session.connection().exec_driver_sql(
