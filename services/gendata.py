@@ -43,9 +43,8 @@ PATH = [("register", "registered", None), ("accept", "accepted", "accepted_on"),
         ("reply", "replied", "replied_on"), ("close_request", "closing", "close_requested_on"),
         ("close_approve", "closed", "closed_on"), ("archive", "archived", "archived_on")]
 ON_PATH = [s for _a, s, _f in PATH]
-# A case leaving the main path: its last move and the status it left from.
-SIDE = {"declined": ("decline", "registered"), "refused_repeat": ("refuse_repeat", "registered"),
-        "forwarded": ("forward", "registered"), "voided": ("void", "registered")}
+# A case leaving the main path right after registration: its last move.
+SIDE = {"declined": "decline", "refused_repeat": "refuse_repeat", "forwarded": "forward", "voided": "void"}
 # Share of statuses for a case received long ago, and for one received in the last 90 days.
 OLD_STATUS = {"archived": 45, "closed": 30, "declined": 4, "refused_repeat": 2, "forwarded": 8,
               "voided": 1, "handling": 4, "replied": 3, "closing": 1, "assigned": 1, "accepted": 1}
@@ -214,14 +213,14 @@ def generate(session, n, seed=1, progress=None, today=None):
             clerk = rnd.choice(office.clerks)
             c.update(id=case_id, number=number, query_code=code(), channel=channel, source="own",
                      purpose=purpose, category=category, received_on=recv, registered_at=registered_at,
-                     registered_by_id=clerk, summary=SUMMARIES.get(category, f"反映{category}方面的问题，要求有关部门依法处理。"),
+                     registered_by_id=clerk,
+                     summary=SUMMARIES.get(category, f"反映{category}方面的问题，要求有关部门依法处理。"),
                      demands="要求依法依规处理。", incident_place=f"示范县{rnd.choice(TOWNS)}",
                      people_count=1, is_repeat=False, status=status, accept_due=accept_due[recv],
                      review_level=0, version=1, created_at=registered_at, updated_at=registered_at)
             # The moves, in order, with their dates (never after today).
             if status in SIDE:
-                action, before = SIDE[status]
-                moves = [PATH[0], (action, status, None)]
+                moves = [PATH[0], (SIDE[status], status, None)]
             else:
                 moves = PATH[:ON_PATH.index(status) + 1]
             day, prev, dept = recv, None, None

@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app app seed-demo`, `create-user`, `seed-holidays`, `recompute-dues`,
+"""Flask CLI commands: `flask --app app seed-demo`, `create-user`, `seed-holidays`, `recompute-dues`, `gen-data`,
 `backup`, `restore`, `verify-backup`, `check-files`."""
 import os
 
