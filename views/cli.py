@@ -1,4 +1,4 @@
-"""Flask CLI commands: `flask --app app seed-demo`, `create-user`, `seed-holidays`, `recompute-dues`,
+"""Flask CLI commands: `flask --app app seed-demo`, `create-user`, `seed-holidays`, `recompute-dues`, `gen-data`,
 `backup`, `restore`, `verify-backup`, `check-files`."""
 import os
 
@@ -63,6 +63,33 @@ def register_cli(app):
         n = deadlines.recompute_open_cases(db.session)
         db.session.commit()
         click.echo(f"期限有变化的在办事项：{n} 件。")
+
+    @app.cli.command("gen-data")
+    @click.option("--cases", "n", type=click.IntRange(min=1), required=True, help="生成的信访事项件数。")
+    @click.option("--seed", default=1, show_default=True, help="随机种子（同一种子、同一数据库得到同样的数据）。")
+    def gen_data(n, seed):
+        """批量生成测试用信访事项（性能测试用，勿在正式库运行）。
+
+        按本单位的编号格式连续编号并推进编号计数器，期限按法定时限计算，办理过程与状态一致。
+        要求数据库已有单位和用户（至少一名登记员和一名承办人）：空库请先运行
+        flask --app app seed-demo --cases 0。
+        """
+        from services import ServiceError, gendata
+
+        def progress(done):
+            db.session.commit()
+            click.echo(f"已生成 {done}/{n} 件", err=True)
+
+        try:
+            counts = gendata.generate(db.session, n, seed=seed, progress=progress)
+        except ServiceError as exc:
+            db.session.rollback()
+            raise click.ClickException(str(exc)) from None
+        db.session.commit()
+        gendata.analyze(db.session)
+        db.session.commit()
+        click.echo("已生成：信访事项 {cases} 件，当事人 {parties} 人，办理记录 {events} 条，档案 {archive_records} 卷。"
+                   .format(**counts))
 
     register_backup_cli(app)
 
