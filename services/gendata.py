@@ -295,7 +295,18 @@ def generate(session, n, seed=1, progress=None, today=None):
         counts["archive_records"] += len(records)
         if progress:
             progress(counts["cases"])
+    _advance_sequences(session, (Party.__table__, Case.__table__))
     return counts
+
+
+def _advance_sequences(session, tables):
+    """Rows inserted with explicit ids leave PostgreSQL's id sequences behind: move them past the
+    largest id, or the next registration collides with a generated case."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(text(f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                             f"(SELECT coalesce(max(id), 1) FROM \"{table.name}\"))"))
 
 
 def analyze(session):
