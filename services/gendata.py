@@ -81,7 +81,7 @@ class _Office:
             by_role.setdefault(role, []).append(uid)
         if not depts or not by_role.get("clerk") or not by_role.get("handler"):
             raise ServiceError("数据库里还没有单位和用户（至少要有登记员和承办人）：请先运行 "
-                               "flask --app app seed-demo --cases 0（或建好单位与用户）再生成数据。")
+                               "flask --app app seed-demo（或建好单位与用户）再生成数据。")
         parent = {d: p for d, p, _k in depts}
         handlers = {}
         for uid, role, dept in users:

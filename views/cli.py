@@ -72,7 +72,7 @@ def register_cli(app):
 
         按本单位的编号格式连续编号并推进编号计数器，期限按法定时限计算，办理过程与状态一致。
         要求数据库已有单位和用户（至少一名登记员和一名承办人）：空库请先运行
-        flask --app app seed-demo --cases 0。
+        flask --app app seed-demo。
         """
         from services import ServiceError, gendata
 
