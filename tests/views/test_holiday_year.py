@@ -4,12 +4,10 @@ open cases; the dashboard warning goes only when the year is marked complete."""
 import re
 from datetime import date
 
-import pytest
 from sqlalchemy import func, select
 
 from models import Case, Holiday, HolidayYear, db
-from tests.conftest import DEMO_PASSWORD
-from tests.services.test_workflow import build_office, make_case
+from tests.services.test_workflow import make_case
 
 URL = "/admin/holiday-year/"
 # A made-up 2027 notice (the real one is not out yet): 元旦 01-01..03, 春节 02-05..13 with 01-31
@@ -20,18 +18,6 @@ NOTICE_2027 = ("一、元旦：1月1日（周五）至3日（周日）放假，�
 NOTICE_DAYS = {**{f"day-2027-01-0{d}": "holiday" for d in (1, 2, 3)},
                **{f"day-2027-02-{d:02d}": "holiday" for d in range(5, 14)},
                "day-2027-01-31": "workday", "day-2027-02-20": "workday"}
-
-
-@pytest.fixture
-def office(app):
-    o = build_office(db.session, password=DEMO_PASSWORD)
-    db.session.commit()
-    return o
-
-
-@pytest.fixture
-def login(office, app_client):
-    return app_client
 
 
 def text(resp):

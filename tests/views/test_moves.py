@@ -6,26 +6,11 @@ A small office is built on the `app` fixture (users with password demo1234); off
 import re
 from datetime import date
 
-import pytest
 from sqlalchemy import select
 
 from models import Case, CaseEvent, Holiday, db
 from services import settings
-from tests.conftest import DEMO_PASSWORD
-from tests.services.test_workflow import build_office, make_case
-
-
-@pytest.fixture
-def office(app):
-    o = build_office(db.session, password=DEMO_PASSWORD)
-    db.session.commit()
-    return o
-
-
-@pytest.fixture
-def login(office, app_client):
-    """Logged-in clients on the hand-built office."""
-    return app_client
+from tests.services.test_workflow import make_case
 
 
 def text(resp):
