@@ -118,7 +118,7 @@ class Builder:
         self.s, self.n, self.today = session, cases, today
         self.rng = random.Random(2026)
         self.people = _People(self.rng, today)
-        self.plans = []
+        self.plans, self.repeat_groups = [], []
         self.steps = []
         self.last_at = {}
         self.finish = []  # rows made once every case exists (packages)
@@ -218,7 +218,8 @@ class Builder:
                 d = d.parent
 
         self.receptions = self.build_receptions()
-        self.plan_cases()
+        if self.n:  # 0: the office, its users and the rota only
+            self.plan_cases()
         self.plans.sort(key=lambda p: p.received_on)
         for order, plan in enumerate(self.plans):
             plan.order = order
@@ -532,7 +533,8 @@ class Builder:
             plan.skip_level = plan.joint = plan.urgent = plan.extreme = plan.anonymous = False
             plan.instruction = ""
             plan.parent = parent
-            plan.dept = "示范县人民政府"
+            # An accusation is reviewed where it was handled; other matters by the county government.
+            plan.dept = "县纪委监委" if parent.purpose == "accusation" else "示范县人民政府"
             plan.dates = {"received": received, "accepted": self.after(received, 1, 3)}
             if status == "assigned":
                 plan.dates["assigned"] = self.after(plan.dates["accepted"], 0, 1)

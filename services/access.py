@@ -590,6 +590,11 @@ def may_request_loan(session, user, record=None):
     return record is None or _record_in_reach(session, user, record)
 
 
+def may_lend_for_others(user):
+    """Only the archivist files a loan for a named borrower (someone without an account)."""
+    return user is not None and user.role == ARCHIVIST
+
+
 def may_decide_loan(session, user, loan=None):
     """A leader approves or denies a loan of a file in their reach. (Not their own request:
     services/archive.py refuses that with a message rather than a closed door.)"""

@@ -35,6 +35,16 @@ def test_seed_demo_if_empty_leaves_an_existing_office_alone(demo_app):
     assert len(db.session.execute(select(User)).scalars().all()) == len(before)
 
 
+
+def test_seed_demo_with_no_cases_builds_the_office_only(app):
+    from models import Case, ReceptionSchedule
+    result = _run(app, ["seed-demo", "--cases", "0"])
+    assert result.exit_code == 0, result.output
+    assert db.session.execute(select(Case.id)).first() is None
+    names = set(db.session.execute(select(User.username)).scalars())
+    assert {"admin", "clerk", "leader", "archivist", "handler1", "handler3"} <= names
+    assert db.session.execute(select(ReceptionSchedule.id)).first() is not None
+
 def test_gen_data_needs_an_office_then_writes_consistent_cases_and_leaves_numbering_going(app):
     import re
     from itertools import groupby

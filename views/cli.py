@@ -11,7 +11,8 @@ from models import Department, User, db
 def register_cli(app):
     @app.cli.command("seed-demo")
     @click.option("--if-empty", is_flag=True, help="只在数据库没有任何信访事项时生成。")
-    @click.option("--cases", default=300, show_default=True, help="生成的信访事项件数。")
+    @click.option("--cases", default=300, show_default=True, type=click.IntRange(min=0),
+                  help="生成的信访事项件数（0：只建机构、用户和接待日；少于约30件时按约20余件生成，以覆盖各个状态）。")
     def seed_demo(if_empty, cases):
         """生成示范信访办的演示数据。"""
         import demo
@@ -72,7 +73,7 @@ def register_cli(app):
 
         按本单位的编号格式连续编号并推进编号计数器，期限按法定时限计算，办理过程与状态一致。
         要求数据库已有单位和用户（至少一名登记员和一名承办人）：空库请先运行
-        flask --app app seed-demo。
+        flask --app app seed-demo --cases 0（只建单位、用户和接待日）。
         """
         from services import ServiceError, gendata
 

@@ -10,7 +10,7 @@ caller's transaction (the caller commits). A refused move adds nothing to the se
 What each move is — roles, statuses, guards, input, form, what it changes — is its entry in
 services/workflow/spec.py; the functions live by phase in intake, routing, handling, closing.
 """
-from sqlalchemy import and_, case as when, func, or_, select
+from sqlalchemy import select
 
 from models import Case
 from services import ConflictError, ServiceError, access
@@ -18,7 +18,7 @@ from services.workflow import spec
 from services.workflow.closing import close_checklist
 
 __all__ = ("perform", "check_actor", "check_state", "can_move", "available_moves", "move_label",
-           "todo_counts", "close_checklist", "MOVES", "MOVE_LABELS", "BULK_MOVES")
+           "close_checklist", "MOVES", "MOVE_LABELS", "BULK_MOVES")
 
 MOVES = tuple(spec.MOVES)
 MOVE_LABELS = {m.name: m.label for m in spec.MOVES.values()}
@@ -102,21 +102,3 @@ def move_label(move, case=None):
     if entry.case_label is not None and case is not None:
         return entry.case_label(case)
     return entry.label
-
-
-def todo_counts(session, user):
-    """[(move, todo label, count)]: the cases in the user's reach that wait for a move the user may
-    make (its statuses, the responsible department where the move needs it, and what else the
-    entry says the case waits for), for every move with a 待办 label the user's role makes."""
-    entries = [m for m in spec.MOVES.values() if m.todo and access.may_move(session, user, m.name)]
-    if not entries:
-        return []
-    clauses = [and_(access.move_clause(session, user, m.name), Case.status.in_(m.statuses),
-                    *([m.waiting(session, user)] if m.waiting else [])) for m in entries]
-    counts = [func.coalesce(func.sum(when((c, 1), else_=0)), 0) for c in clauses]
-    # Only waiting statuses within reach: the status index keeps this off the closed and archived
-    # bulk of the table, and the reach filter is applied once in WHERE, not per count only.
-    waiting = sorted({status for m in entries for status in m.statuses})
-    row = session.execute(select(*counts).select_from(Case).where(
-        Case.status.in_(waiting), access.case_filter(session, user), or_(*clauses))).one()
-    return [(m.name, m.todo, int(n)) for m, n in zip(entries, row)]

@@ -16,8 +16,8 @@ A `Move` says:
   caller's transaction;
 - fields: the form (views/moves.py builds it from these): name, label, kind, choices,
   description, required (shown as " *"), default(session, case) for a one-case form;
-- todo: the 待办 label when the move is something a user waits to do, and `waiting(session, user)`
-  (an SQL clause on Case) when more than the status says the case waits for this user;
+- waiting(session, user): an SQL clause on Case when more than the status says the case waits for
+  this user (services/todo.py counts the move's 待办 with it);
 - submit, case_label, bulk: the form's button text, a label that depends on the case, and whether
   the case list offers it for several cases at once.
 
@@ -64,7 +64,6 @@ class Move:
     fields: tuple = ()
     guards: tuple = ()
     responsible_only: bool = False
-    todo: str = ""
     waiting: Callable = None
     submit: str = ""
     case_label: Callable = None
@@ -122,7 +121,7 @@ _ALL = (
          validate=intake.validate_notice, apply=intake.apply_notice,
          fields=(_date("notice_on", "告知日期", "受理告知单送达（或告知）信访人的日期；登记后受理告知期限停止计算"),
                  _NOTE)),
-    Move("accept", "受理", {CLERK}, ("registered",), todo="待受理",
+    Move("accept", "受理", {CLERK}, ("registered",),
          validate=intake.validate_accept, apply=intake.apply_accept,
          fields=(_MATTER, _date("accepted_on", "受理日期"),
                  _date("notice_on", "受理告知日期", "同时登记受理告知的日期；暂未告知的请清空",
@@ -140,13 +139,13 @@ _ALL = (
                  _text("forward_doc_no", "转送文号", required=True, kind="text"),
                  _date("notice_on", "告知日期"), _NOTE)),
     # ---- routing ----
-    Move("assign", "交办", {CLERK}, ("accepted",), todo="待交办", bulk=True,
+    Move("assign", "交办", {CLERK}, ("accepted",), bulk=True,
          validate=routing.validate_assign, apply=routing.apply_assign,
          fields=(Field("department_id", "责任单位", "select", DEPARTMENTS, required=True),
                  Field("assist_ids", "配合单位", "multiselect", DEPARTMENTS, "可多选（按住 Ctrl）"),
                  _date("due", "办理期限", "留空按法定期限；只能提前，不能晚于法定期限", default=routing.due_shown),
                  _text("note", "交办意见"))),
-    Move("sign_for", "签收", {HANDLER}, ("assigned",), responsible_only=True, todo="待签收",
+    Move("sign_for", "签收", {HANDLER}, ("assigned",), responsible_only=True,
          guards=(routing.no_conflict_of_interest,), waiting=routing.signable_without_interest,
          validate=routing.validate_sign_for, apply=routing.apply_sign_for,
          fields=(_NOTE,)),
@@ -173,13 +172,13 @@ _ALL = (
          guards=(handling.extension_pending,),
          validate=handling.validate_extend_withdraw, apply=handling.apply_extend_withdraw,
          fields=(_text("note", "撤回说明"),)),
-    Move("extend_decide", "审批延期", {LEADER}, ("handling",), todo="待审批延期",
+    Move("extend_decide", "审批延期", {LEADER}, ("handling",),
          waiting=handling.extension_waiting, submit="提交审批",
          guards=(handling.extension_pending,),
          validate=handling.validate_extend_decide, apply=handling.apply_extend_decide,
          fields=(Field("approve", "审批结果", "radio", (("1", "批准"), ("0", "不批准")), required=True),
                  _text("note", "审批意见"))),
-    Move("reply", "答复", {HANDLER}, ("handling",), responsible_only=True, todo="待答复",
+    Move("reply", "答复", {HANDLER}, ("handling",), responsible_only=True,
          validate=handling.validate_reply, apply=handling.apply_reply,
          fields=(_text("reply_text", "答复意见", required=True),
                  _date("replied_on", "答复日期", required=True),
@@ -198,7 +197,7 @@ _ALL = (
     Move("close_request", "申请结案", {CLERK}, ("replied",),
          validate=closing.validate_close_request, apply=closing.apply_close_request,
          fields=(_text("handling_report", "办结报告", required=True, default=_report), _NOTE)),
-    Move("close_decide", "审批结案", {LEADER}, ("closing",), todo="待审批结案", submit="提交审批",
+    Move("close_decide", "审批结案", {LEADER}, ("closing",), submit="提交审批",
          validate=closing.validate_close_decide, apply=closing.apply_close_decide,
          fields=(Field("approve", "审批结果", "radio", (("1", "同意结案"), ("0", "退回重办")), required=True),
                  _text("note", "审批意见", "退回重办须写明理由"))),
@@ -210,7 +209,7 @@ _ALL = (
     Move("instruction", "批示", {LEADER}, LIVE,
          validate=handling.validate_instruction, apply=handling.apply_instruction,
          fields=(_text("text", "批示内容", required=True),)),
-    Move("archive", "归档", {ARCHIVIST}, ("closed",), todo="待归档",
+    Move("archive", "归档", {ARCHIVIST}, ("closed",),
          validate=closing.validate_archive, apply=closing.apply_archive,
          fields=(_text("archive_number", "档号", "已按案卷类型和年度填入下一个未用的档号，可修改", required=True,
                        kind="text", default=closing.archive_number_default),

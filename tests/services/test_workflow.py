@@ -673,96 +673,9 @@ def test_roles_labels_and_bulk_moves_come_from_the_spec():
     assert {m: e.label for m, e in spec.MOVES.items()} == workflow.MOVE_LABELS
     assert [m for m, e in spec.MOVES.items() if e.responsible_only] == [
         "sign_for", "return", "extend_request", "extend_withdraw", "reply", "follow_up"]
-    assert {m: e.todo for m, e in spec.MOVES.items() if e.todo} == {
-        "accept": "待受理", "assign": "待交办", "sign_for": "待签收", "extend_decide": "待审批延期",
-        "reply": "待答复", "close_decide": "待审批结案", "archive": "待归档"}
 
 
-# ---- 待办 ------------------------------------------------------------------------------------------
-
-def _waiting_by_hand(session, user):
-    """The 待办 of one demo user, counted without the spec: what each role waits to do, by status,
-    the handler's own department branch, and the pending extension."""
-    from services import access
-    reach = select(Case).where(access.case_filter(session, user))
-    cases = list(session.execute(reach).scalars())
-    parents = dict(session.execute(select(Department.id, Department.parent_id)).all())
-
-    def in_branch(dept_id):
-        while dept_id is not None:
-            if dept_id == user.department_id:
-                return True
-            dept_id = parents.get(dept_id)
-        return False
-
-    def n(status, cond=lambda c: True):
-        return sum(1 for c in cases if c.status == status and cond(c))
-
-    return {
-        "admin": [],
-        "clerk": [("accept", "待受理", n("registered")), ("assign", "待交办", n("accepted"))],
-        "handler": [("sign_for", "待签收", n("assigned", lambda c: in_branch(c.department_id))),
-                    ("reply", "待答复", n("handling", lambda c: in_branch(c.department_id)))],
-        "leader": [("extend_decide", "待审批延期", n("handling", lambda c: c.extension_state == "pending")),
-                   ("close_decide", "待审批结案", n("closing"))],
-        "archivist": [("archive", "待归档", n("closed"))],
-    }[user.role]
-
-
-@pytest.mark.parametrize("username", ["admin", "clerk", "handler1", "handler2", "handler3", "leader",
-                                      "leader2", "leader3", "archivist"])
-def test_todo_counts_on_the_demo_office(session, username):
-    user = session.execute(select(User).where(User.username == username)).scalar_one()
-    expected = _waiting_by_hand(session, user)
-    assert workflow.todo_counts(session, user) == expected
-    if username in ("clerk", "handler1", "leader", "archivist"):
-        assert any(n for _m, _l, n in expected), "演示数据中应有待办"
-
-
-def test_todo_counts_leave_out_assisting_departments(office):
-    o = office
-    mine, assisting = make_case(db.session, o, "assigned"), make_case(db.session, o, "assigned",
-                                                                       department_id=o.rs.id)
-    db.session.add(CaseAssist(case_id=assisting.id, department_id=o.zj.id))
-    make_case(db.session, o, "handling", extension_state="pending", extension_days=5)
-    make_case(db.session, o, "handling")
-    db.session.commit()
-    assert workflow.todo_counts(db.session, o.handler1) == [("sign_for", "待签收", 1), ("reply", "待答复", 2)]
-    assert workflow.todo_counts(db.session, o.leader) == [("extend_decide", "待审批延期", 1),
-                                                          ("close_decide", "待审批结案", 0)]
-    assert workflow.todo_counts(db.session, None) == []
-    assert mine.id
-    # 回避: a case the handler has an interest in does not wait for them to sign for it
-    db.session.add(CaseInterest(case_id=mine.id, user_id=o.handler1.id, reason="信访人系其近亲属"))
-    db.session.commit()
-    assert not workflow.can_move(db.session, o.handler1, mine, "sign_for")
-    assert workflow.todo_counts(db.session, o.handler1) == [("sign_for", "待签收", 0), ("reply", "待答复", 2)]
-
-
-def test_todo_counts_read_the_waiting_statuses_through_an_index(session):
-    """The 待办 runs on every dashboard load: it must not walk the closed/archived bulk of a large
-    register. The plan reads the case table through an index on status, never a full scan."""
-    from sqlalchemy import event
-    if session.get_bind().dialect.name != "sqlite":
-        pytest.skip("EXPLAIN QUERY PLAN is SQLite's")
-    clerk = session.execute(select(User).where(User.username == "clerk")).scalar_one()
-    seen = []
-
-    def grab(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT COALESCE(SUM"):
-            seen.append((statement, parameters))
-    engine = session.get_bind()
-    event.listen(engine, "before_cursor_execute", grab)
-    try:
-        workflow.todo_counts(session, clerk)
-    finally:
-        event.remove(engine, "before_cursor_execute", grab)
-    assert len(seen) == 1
-    statement, parameters = seen[0]
-    plan = " | ".join(row[-1] for row in session.connection().exec_driver_sql(
-        "EXPLAIN QUERY PLAN " + statement, parameters))
-    assert plan.startswith("SEARCH case USING") and "INDEX ix_case_status" in plan, plan
-
+# ---- who may move what ---------------------------------------------------------------------------
 
 _LIVE = ("registered", "accepted", "assigned", "handling", "replied", "closing", "closed", "declined",
          "refused_repeat", "forwarded")
