@@ -142,7 +142,8 @@ def served(_templates, tmp_path):
             [sys.executable, "-m", "gunicorn", "-w", "4", "-b", f"127.0.0.1:{port}", "--timeout", "60",
              "app:create_app()"], cwd=HERE, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        wait_until_up(proc, port, log_path, time.monotonic() + 60)
+        # Four workers import the app at once: on a busy 2-core machine that took over a minute.
+        wait_until_up(proc, port, log_path, time.monotonic() + 240)
         yield port, engine, log_path
     finally:
         proc.terminate()
