@@ -13,7 +13,7 @@ naming = {
 db = SQLAlchemy(metadata=MetaData(naming_convention=naming))
 
 from models.enums import *  # noqa: E402,F401,F403
-from models.org import Department, User, Setting, AuditLog  # noqa: E402
+from models.org import Department, User, UserPreference, Setting, AuditLog  # noqa: E402
 from models.party import Party  # noqa: E402
 from models.case import (  # noqa: E402
     Case, CaseParty, CaseEvent, Attachment, CaseAssist, CaseInterest, CaseCounter,
@@ -25,7 +25,7 @@ from models.calendar import Holiday, HolidayYear  # noqa: E402
 from models.change import ChangeLog  # noqa: E402
 
 __all__ = [
-    "db", "Department", "User", "Setting", "AuditLog", "Party", "Case", "CaseParty",
+    "db", "Department", "User", "UserPreference", "Setting", "AuditLog", "Party", "Case", "CaseParty",
     "CaseEvent", "Attachment", "CaseAssist", "CaseInterest", "CaseCounter",
     "ReceptionSchedule", "ReceptionEvent", "PackageAssignment", "PackageProgress",
     "package_cases", "ArchiveRecord", "ArchiveLoan", "ArchiveDestruction", "BackupRun", "Holiday", "HolidayYear",

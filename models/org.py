@@ -1,6 +1,6 @@
 import secrets
 
-from sqlalchemy import Index
+from sqlalchemy import Index, UniqueConstraint
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from models import db
@@ -98,6 +98,18 @@ class Setting(db.Model):
     __tablename__ = "setting"
     key = db.Column(db.String(50), primary_key=True)
     value = db.Column(db.String(500), nullable=False, default="")
+
+
+class UserPreference(db.Model):
+    """A remembered choice of one user (e.g. the ledger export's columns); read by services/preferences.py."""
+    __tablename__ = "user_preference"
+    id = db.Column(db.Integer, primary_key=True)
+    user_id = db.Column(db.Integer, db.ForeignKey("user.id"), nullable=False)
+    key = db.Column(db.String(50), nullable=False)
+    value = db.Column(db.JSON, nullable=False)
+    updated_at = db.Column(db.DateTime, nullable=False, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (UniqueConstraint("user_id", "key", name="uq_user_preference_user_key"),)
 
 
 class AuditLog(db.Model):

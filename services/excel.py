@@ -1,12 +1,14 @@
 """The one Excel export helper used by every sheet in the app (xlsxwriter, constant_memory).
 
-    Column(header, width=12, kind="text")        kind: text | int | num | pct | delta | date | datetime
-                                                 (pct 0.125 -> 12.5%; delta 0.125 -> +12.5%)
+    Column(header, width=12, kind="text")        kind: text | int | num | pct | delta | points | date |
+                                                 datetime (pct 0.125 -> 12.5%; delta 0.125 -> +12.5%;
+                                                 points, a change of a rate, 0.133 -> "+13.3个百分点")
     Section(label)                               a full-width bold row inside `rows` (e.g. "二、按信访形式")
     Cell(value, kind)                            one cell whose kind differs from its column's
 
     write_table(target, *, sheet_title, title, subtitle="", columns, rows, totals=None,
-                footer_lines=(), header_groups=None, autofilter=False) -> int   # data rows written
+                footer_lines=(), header_groups=None, autofilter=False,
+                office=None, period=None, paper="A4", numbered=True) -> int   # data rows written
         target         a file path (a new constant_memory workbook is written and closed) or an open
                        xlsxwriter Workbook from new_workbook() (a sheet is added; the caller closes it)
         title          row 1, merged over all columns (office name + report name)
@@ -17,7 +19,17 @@
         totals         a last row in bold (first cell usually "合计"), or a callable(count) -> row
                        for streamed rows whose totals are known only at the end
         footer_lines   lines under the table, e.g. "填报单位：…　填报人：…　填报日期：…"
+        numbered       a first column 序号 numbering the data rows (sections and totals unnumbered),
+                       unless the caller's first column is already 序号; `totals` then starts in
+                       the 序号 column ("合计"), the data rows do not
+        office, period, paper   the print setup (print_setup below), applied to every sheet
         Header rows are frozen; dates are real Excel dates; text is never turned into formulas.
+
+    print_setup(ws, *, office, period, repeat=None, paper="A4")
+        what a sheet needs to go on paper, on every sheet written here: landscape A4 (or A3), fit
+        to the page width, margins, the header rows `repeat` (first, last) on every page, the office
+        name (left) and period (right) in the page header, "第 &P 页 共 &N 页" in the page footer.
+        A sheet written by hand (importing.write_template) calls it itself.
 
     new_workbook(path) -> xlsxwriter.Workbook                     for several sheets in one file
     build_file(build_fn) -> (file, result)                        build_fn(path) writes a temp file
@@ -35,10 +47,14 @@ from datetime import date, datetime
 import xlsxwriter
 
 from services.adapters import xlsx_internals
+from services.clock import today as office_today
 
-KINDS = ("text", "int", "num", "pct", "delta", "date", "datetime")
+KINDS = ("text", "int", "num", "pct", "delta", "points", "date", "datetime")
 MAX_CELL_CHARS = 32767
 FONT = "宋体"
+PAPER = {"A4": 9, "A3": 8}  # Excel paper size codes
+PAGE_FOOTER = "第 &P 页 共 &N 页"
+MAX_HEADER_CHARS = 255  # Excel's limit for a page header or footer string (codes included)
 
 
 @dataclass(frozen=True)
@@ -89,7 +105,7 @@ class _Formats:
         self.section = f(bold=True, bg_color="#F2F2F2")
         self.footer = wb.add_format(dict(base, align="left"))
         numfmt = {"text": None, "int": "0", "num": "0.##", "pct": "0.0%", "delta": "+0.0%;-0.0%;0.0%",
-                  "date": "yyyy-mm-dd",
+                  "points": None, "date": "yyyy-mm-dd",
                   "datetime": "yyyy-mm-dd hh:mm"}
         centered = ("date", "datetime")
         self.kind, self.bold = {}, {}
@@ -97,6 +113,8 @@ class _Formats:
             extra = {"num_format": nf} if nf else {}
             if kind in centered:
                 extra["align"] = "center"
+            if kind == "points":
+                extra["align"] = "right"
             self.kind[kind] = f(**extra)
             self.bold[kind] = f(bold=True, **extra)
 
@@ -119,7 +137,14 @@ def _sheet_name(wb, name):
     return candidate
 
 
+def points_text(value):
+    """A change of a rate as the statistics page shows it: 0.133 -> "+13.3个百分点"."""
+    return f"{value * 100:+.1f}个百分点"
+
+
 def _write_cell(ws, r, c, value, kind, fmt):
+    if kind == "points" and isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = points_text(value)
     if value is None or value == "":
         ws.write_blank(r, c, None, fmt)
     elif kind in ("date", "datetime") and isinstance(value, (date, datetime)):
@@ -133,21 +158,63 @@ def _write_cell(ws, r, c, value, kind, fmt):
         ws.write_string(r, c, text[:MAX_CELL_CHARS], fmt)
 
 
+def _escape(text):
+    return str(text or "").replace("&", "&&")
+
+
+def print_setup(ws, *, office, period, repeat=None, paper="A4"):
+    """The page setup of a sheet that goes on paper (see the module docstring)."""
+    ws.set_landscape()
+    ws.set_paper(PAPER[paper])
+    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as it takes
+    ws.set_margins(left=0.4, right=0.4, top=0.75, bottom=0.75)
+    ws.center_horizontally()
+    if repeat is not None:
+        ws.repeat_rows(*repeat)
+    left, right = _escape(office), _escape(period)
+    room = MAX_HEADER_CHARS - len("&L&R")
+    if len(left) + len(right) > room:
+        right = right[:max(0, room - len(left))]
+        left = left[:room]
+    ws.set_header(f"&L{left}&R{right}", {"margin": 0.3})
+    ws.set_footer(f"&C{PAGE_FOOTER}", {"margin": 0.3})
+
+
 def write_table(target, *, sheet_title, title, subtitle="", columns, rows, totals=None,
-                footer_lines=(), header_groups=None, autofilter=False):
-    """Write one titled table sheet; returns the number of data rows written (sections excluded)."""
+                footer_lines=(), header_groups=None, autofilter=False, office=None, period=None,
+                paper="A4", numbered=True):
+    """Write one titled table sheet; returns the number of data rows written (sections excluded).
+    `office` defaults to the title (titles begin with the office name), `period` to 截至 today."""
     own = not isinstance(target, xlsxwriter.Workbook)
     wb = new_workbook(target) if own else target
+    columns = list(columns)
+    if numbered and columns and columns[0].header != "序号":
+        columns = [Column("序号", 6, "int")] + columns
+        header_groups = [(None, 1)] + list(header_groups) if header_groups else None
+        rows = _numbered(rows)
+    if period is None:
+        period = f"截至{office_today():%Y年%m月%d日}"
+    page = {"office": title if office is None else office, "period": period, "paper": paper}
     try:
-        return _write(wb, sheet_title, title, subtitle, list(columns), rows, totals,
-                      footer_lines, header_groups, autofilter)
+        return _write(wb, sheet_title, title, subtitle, columns, rows, totals,
+                      footer_lines, header_groups, autofilter, page)
     finally:
         if own:
             wb.close()
 
 
+def _numbered(rows):
+    n = 0
+    for row in rows:
+        if isinstance(row, Section):
+            yield row
+        else:
+            n += 1
+            yield [n, *row]
+
+
 def _write(wb, sheet_title, title, subtitle, columns, rows, totals, footer_lines, header_groups,
-           autofilter):
+           autofilter, page):
     fm = _formats(wb)
     ws = wb.add_worksheet(_sheet_name(wb, sheet_title))
     ncol = len(columns)
@@ -235,9 +302,7 @@ def _write(wb, sheet_title, title, subtitle, columns, rows, totals, footer_lines
         for line in footer_lines:
             merged(r, line, fm.footer)
             r += 1
-    ws.set_landscape()
-    ws.fit_to_pages(1, 0)
-    ws.repeat_rows(header_last - (1 if header_groups else 0), header_last)
+    print_setup(ws, repeat=(header_last - (1 if header_groups else 0), header_last), **page)
     return count
 
 

@@ -107,7 +107,8 @@ class Parsed:
 
 # ---- the template ---------------------------------------------------------------------------
 
-def write_template(path):
+def write_template(path, office=""):
+    """The template (its first row is the header the import reads); `office` goes in the page header."""
     from services import excel
     cols = [excel.Column(h, w, "date" if h == "收件日期" else ("int" if h == "人数" else "text"))
             for h, _req, w in COLUMNS]
@@ -129,6 +130,7 @@ def write_template(path):
             else:
                 ws.write_string(1, c, value, fm)
         ws.freeze_panes(1, 0)
+        excel.print_setup(ws, office=office, period="信访事项台账导入模板", repeat=(0, 0))
         notes = wb.add_worksheet("填写说明")
         notes.set_column(0, 0, 16)
         notes.set_column(1, 1, 90)
@@ -152,6 +154,7 @@ def write_template(path):
         for r, (k, v) in enumerate(lines):
             notes.write_string(r, 0, k)
             notes.write_string(r, 1, v)
+        excel.print_setup(notes, office=office, period="信访事项台账导入模板　填写说明")
     finally:
         wb.close()
 

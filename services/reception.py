@@ -421,7 +421,8 @@ def write_rota(path, session, year, month):
         path, sheet_title=f"{month_label(year, month)}接待安排", title=rota_title(session, year, month),
         subtitle=f"公示期间：{month_label(year, month)}　　制表日期：{office_today().isoformat()}",
         columns=columns, rows=rows, totals=("合计", f"{len(rows)}次"),
-        footer_lines=("来访群众请于接待时段到接待地点登记，按先后顺序接待。",))
+        footer_lines=("来访群众请于接待时段到接待地点登记，按先后顺序接待。",),
+        office=settings.office_name(session), period=f"公示期间：{month_label(year, month)}")
 
 
 # ---- receiving visitors ---------------------------------------------------------------------

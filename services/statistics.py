@@ -500,8 +500,9 @@ def report_rows(rep):
         yield excel.Section(section)
         for line in lines:
             k = line.kind
+            change = "points" if k == "pct" else "delta"  # a rate changes by points, as on screen
             yield [line.label, line.unit, excel.Cell(line.cur, k), excel.Cell(line.last_year, k),
-                   excel.Cell(line.yoy, "delta"), excel.Cell(line.prev, k), excel.Cell(line.mom, "delta"),
+                   excel.Cell(line.yoy, change), excel.Cell(line.prev, k), excel.Cell(line.mom, change),
                    line.basis]
 
 
@@ -515,7 +516,8 @@ def write_report_sheet(target, rep, *, filled_by, filled_on=None):
                 total.prev, excel.Cell(total.mom, "delta"),
                 f"同期：{rep.last_year.label}；上期：{rep.prev.label}"],
         footer_lines=[NOTE, f"填报单位：{rep.office}　　填报人：{filled_by}　　"
-                            f"填报日期：{filled_on:%Y年%m月%d日}"])
+                            f"填报日期：{filled_on:%Y年%m月%d日}"],
+        office=rep.office, period=f"统计期间：{rep.period.label}", numbered=False)
 
 
 # ---- the other sheets: overdue list, 包案 ledger, archive catalogue ------------------------------
@@ -600,7 +602,8 @@ def write_overdue_sheet(target, session, user, groups, *, scope_name, today=None
         target, sheet_title="逾期清单", title=f"{office}信访事项逾期清单",
         subtitle=f"截至{today:%Y年%m月%d日}　范围：{scope_name}", columns=OVERDUE_COLUMNS, rows=rows(),
         totals=["合计", f"{len(groups)}个单位", f"{total}件"],
-        footer_lines=[f"制表：{user.full_name}　　制表日期：{today:%Y年%m月%d日}"])
+        footer_lines=[f"制表：{user.full_name}　　制表日期：{today:%Y年%m月%d日}"],
+        office=office, period=f"截至{today:%Y年%m月%d日}")
 
 
 def package_ledger_rows(session, user, today=None):
@@ -652,7 +655,8 @@ def write_package_sheet(target, session, user, rows_, today=None):
         columns=PACKAGE_COLUMNS, rows=rows,
         totals=["合计", f"{len(rows_)}件", None, None, None, None, None, None, None, None, None, None,
                 f"逾期{overdue}件"],
-        footer_lines=[f"制表：{user.full_name}　　制表日期：{today:%Y年%m月%d日}"])
+        footer_lines=[f"制表：{user.full_name}　　制表日期：{today:%Y年%m月%d日}"],
+        office=office, period=f"截至{today:%Y年%m月%d日}")
 
 
 def archive_records(session, user):
@@ -693,4 +697,5 @@ def write_archive_sheet(target, session, user, rows_, today=None):
         columns=ARCHIVE_COLUMNS, rows=rows,
         totals=["合计", f"{len(rows_)}卷", None, None, None, None, None, None,
                 sum(r["page_count"] or 0 for r in rows_)],
-        footer_lines=[f"制表：{user.full_name}　　制表日期：{today:%Y年%m月%d日}"])
+        footer_lines=[f"制表：{user.full_name}　　制表日期：{today:%Y年%m月%d日}"],
+        office=office, period=f"截至{today:%Y年%m月%d日}")

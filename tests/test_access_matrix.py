@@ -103,6 +103,7 @@ MATRIX = {
     "admin.static": PUBLIC,
     **doors("case", read=EVERYONE, create=CLERK, actions=move_roles(*workflow.BULK_MOVES)),
     "case.export_ledger": E(STAFF),  # the archivist exports the archive catalogue (sheets.archive)
+    "case.ledger_columns": E(STAFF),  # the column chooser before the ledger download
     **doors("party", read=OFFICE, edit=CLERK),
     "person.index": E(NOBODY),  # no list: a person page is opened from a case or the party list
     "person.person_view": E(EVERYONE, args=lambda w, role: {"party_id": w.person_for(role)}),

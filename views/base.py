@@ -402,3 +402,18 @@ class SecureModelView(SecureMixin, ModelView):
         id_ = request.args.get("id")
         if id_ is not None and self.get_one(id_) is None:
             abort(404)
+
+
+_UNSAFE_IN_NAMES = '\\/:*?"<>|\r\n\t'
+MAX_NAME_PART = 24
+
+
+def xlsx_name(title, *parts, day=None):
+    """A download name that tells what is inside: 信访事项台账_超期_县住建局_20261201.xlsx
+    (empty parts left out; characters a file system refuses dropped; each part kept short)."""
+    def clean(text):
+        text = "".join(ch for ch in str(text) if ch not in _UNSAFE_IN_NAMES).strip().replace(" ", "")
+        return text[:MAX_NAME_PART]
+    day = day or clock.today()
+    kept = [p for p in (clean(p) for p in (title, *parts) if p) if p]
+    return "_".join(kept + [f"{day:%Y%m%d}"]) + ".xlsx"

@@ -13,7 +13,7 @@ from models.enums import CATEGORIES, PARTY_KINDS, PURPOSES, RECEPTION_SLOTS, REC
 from services import ServiceError, access, departments
 from services import reception as svc
 from services.clock import today as office_today
-from views.base import SecureBaseView, SecureModelView, send_recorded_xlsx
+from views.base import SecureBaseView, SecureModelView, send_recorded_xlsx, xlsx_name
 from views.saving import saving
 
 
@@ -254,7 +254,8 @@ class ReceptionCalendarView(SecureBaseView):
     def export(self):
         year, month = self._month()
         name = f"{svc.month_label(year, month)}领导接待日安排表"
-        return send_recorded_xlsx(f"{name}.xlsx", lambda path: svc.write_rota(path, db.session, year, month),
+        return send_recorded_xlsx(xlsx_name("领导接待日安排表", svc.month_label(year, month)),
+                                  lambda path: svc.write_rota(path, db.session, year, month),
                                   detail=name)
 
 

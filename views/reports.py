@@ -1,24 +1,18 @@
 """统计报表: the statistics report, the overdue list, the 包案 ledger, the archive catalogue, and the
 import of an old Excel ledger. Thin: every figure comes from services/statistics.py or
 services/importing.py; every sheet goes through services/excel.py."""
-from datetime import datetime
-
 from flask import abort, flash, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
 from models import db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, SOURCES, STATUSES
-from services import access, importing, statistics
-from services.clock import OFFICE_TZ, today as office_today
-from views.base import SecureBaseView, send_recorded_xlsx, send_xlsx
+from services import access, importing, settings, statistics
+from services.clock import today as office_today
+from views.base import SecureBaseView, send_recorded_xlsx, send_xlsx, xlsx_name
 from views.pages import statistics as statistics_page
 
 CATEGORY = "统计报表"
-
-
-def _stamp():
-    return datetime.now(OFFICE_TZ).strftime("%Y%m%d")
 
 
 def _user():
@@ -60,7 +54,7 @@ class StatisticsView(SecureBaseView):
         rep = self._build()
         user = _user()
         return send_recorded_xlsx(
-            f"信访工作统计表_{rep.period.label}.xlsx",
+            xlsx_name("信访工作统计表", rep.period.label, rep.department_name if rep.department_id else ""),
             lambda path: statistics.write_report_sheet(path, rep, filled_by=user.full_name),
             detail=f"信访工作统计表；{rep.subtitle}", row_count=len(rep.lines))
 
@@ -88,10 +82,10 @@ class OverdueView(SecureBaseView):
 
     @expose("/export.xlsx")
     def export(self):
-        groups, _dept_id, scope_name = self._groups()
+        groups, dept_id, scope_name = self._groups()
         session, user = db.session, _user()
         return send_recorded_xlsx(
-            f"信访事项逾期清单_{_stamp()}.xlsx",
+            xlsx_name("信访事项逾期清单", scope_name if dept_id else ""),
             lambda path: statistics.write_overdue_sheet(path, session, user, groups, scope_name=scope_name),
             detail=f"逾期清单；范围：{scope_name}")
 
@@ -121,7 +115,7 @@ class SheetsView(SecureBaseView):
         session, user = db.session, _user()
         rows = statistics.archive_records(session, user)
         return send_recorded_xlsx(
-            f"信访档案目录_{_stamp()}.xlsx",
+            xlsx_name("信访档案目录"),
             lambda path: statistics.write_archive_sheet(path, session, user, rows), detail="信访档案目录")
 
 
@@ -130,7 +124,7 @@ def package_ledger():
     session, user = db.session, _user()
     rows = statistics.package_ledger_rows(session, user)
     return send_recorded_xlsx(
-        f"领导包案台账_{_stamp()}.xlsx",
+        xlsx_name("领导包案台账"),
         lambda path: statistics.write_package_sheet(path, session, user, rows), detail="领导包案台账")
 
 
@@ -151,7 +145,9 @@ class ImportView(SecureBaseView):
 
     @expose("/template.xlsx")
     def template(self):
-        return send_xlsx("信访事项台账导入模板.xlsx", importing.write_template)[0]
+        office = settings.office_name(db.session)
+        return send_xlsx("信访事项台账导入模板.xlsx",
+                         lambda path: importing.write_template(path, office=office))[0]
 
     @expose("/upload", methods=("POST",))
     def upload(self):

@@ -45,19 +45,23 @@ def test_clerk_exports_ledger_and_monthly_report(page, tmp_path):
 
     # ---- the ledger from the case list --------------------------------------------------------------
     page.get_by_role("link", name="信访事项", exact=True).first.click()
-    path, wb = _download(page, page.get_by_role("link", name="导出台账").click, tmp_path)
+    listed = int(re.search(r"\((\d+)\)", page.locator(".nav-link.active").filter(has_text="列表").inner_text()).group(1))
+    page.get_by_role("link", name="导出台账").click()  # the column chooser: every column ticked
+    expect(page.locator("h1")).to_have_text("导出信访事项台账")
+    path, wb = _download(page, page.get_by_role("button", name="导出Excel").click, tmp_path)
+    assert path.name.startswith("信访事项台账_"), path.name
     ws = wb.active
+    assert ws.page_setup.orientation == "landscape" and ws.oddFooter.center.text == "第 &P 页 共 &N 页"
     rows = _cells(ws)
     assert OFFICE in str(rows[0][0]) and "台账" in str(rows[0][0]), rows[0]
-    header = next(r for r in rows if r[0] == "编号")
-    assert "信访人" in header and "责任单位" in header
-    mine = [r for r in rows if r[0] == number]
+    header = next(r for r in rows if r[0] == "序号")
+    assert header[1] == "编号" and "信访人" in header and "责任单位" in header
+    mine = [r for r in rows if r[1] == number]
     assert len(mine) == 1, f"{number} not in {path.name}"
     assert mine[0][header.index("信访人")] == "台账甲"
     assert mine[0][header.index("状态")] == "待受理"
     assert ws.freeze_panes, "the header row is frozen"
     totals = next(r for r in rows if r[0] == "合计")
-    listed = int(re.search(r"\((\d+)\)", page.locator(".nav-link.active").filter(has_text="列表").inner_text()).group(1))
     assert totals[1] == f"{listed}件"  # the ledger holds what the list holds
 
     # ---- the monthly statistics report ---------------------------------------------------------------
