@@ -124,7 +124,8 @@ def _extended_due(case):
     """The due date an approval of the pending extension would set (the leader sees it first)."""
     if case.extension_state != "pending" or not case.extension_days:
         return None
-    return deadlines.extended_due(db.session, case.handle_base_due or case.handle_due, case.extension_days)
+    return deadlines.with_hearings(db.session, case, deadlines.extended_due(
+        db.session, case.handle_base_due or case.handle_due, case.extension_days))
 
 
 class MovesView(SecureBaseView):
