@@ -15,6 +15,7 @@ from sqlalchemy import exists
 from models import Case, Hearing
 from models.enums import HEARING_OPEN
 from services import ServiceError, deadlines
+from services.inputs import blank
 from services.workflow.common import Fields, approval, event, iso, office_today
 
 # A case is heard while its handling clock runs (a 复查/复核 case is a case of its own).
@@ -111,7 +112,7 @@ def _period(f, case, held=False):
     if held:
         kw.update(allow_future=False, today=office_today())
     start = f.date("start_on", "听证开始日期", required=True, **kw)
-    end = f.date("end_on", "听证结束日期", default=start, **kw)
+    end = f.date("end_on", "听证结束日期", **kw) if not blank(f.data.get("end_on")) else start
     if start is not None and end is not None and f.ok("start_on") and f.ok("end_on"):
         if end < start:
             f.add("end_on", MSG_END_BEFORE_START)
