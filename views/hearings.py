@@ -46,7 +46,7 @@ class HearingView(SecureModelView):
         case = hearing.case
         attachments = [a for a in case.attachments if a.kind == "hearing"
                        and access.can_download(db.session, current_user, a)]
-        return self.render(self.details_template, h=hearing, case=case, shown=svc.shown(db.session, current_user, hearing),
+        return self.render(self.details_template, hearing=hearing, case=case, shown=svc.shown(db.session, current_user, hearing),
                            clock_note=svc.clock_note(db.session, case), attachments=attachments,
                            period=svc.period_text(hearing), return_url=self.get_url(".index_view"))
 
@@ -55,7 +55,7 @@ class HearingView(SecureModelView):
         hearing = self.get_one(request.args.get("id"))
         if hearing is None:
             abort(404)
-        return self.render("hearings/notice.html", h=hearing, case=hearing.case,
+        return self.render("hearings/notice.html", hearing=hearing, case=hearing.case,
                            shown=svc.shown(db.session, current_user, hearing), period=svc.period_text(hearing),
                            office=settings.office_name(db.session), today=office_today())
 

@@ -71,6 +71,8 @@ def _make_form(move, case, formdata=None):
     if formdata is None and case is not None:
         form.version.data = str(case.version)
         for f in spec.MOVES[move].fields:
+            if f.name not in form:  # not shown on this case
+                continue
             value = f.default(db.session, case) if f.default else None
             if value is not None:
                 getattr(form, f.name).data = value

@@ -30,7 +30,8 @@ def clocks(session, case, cal=None):
         out.append(("原办理期限（延期前）", case.handle_base_due, None))
     if hearings.clock_note(session, case, cal):
         before = deadlines.unpaused_due(session, case, cal)
-        if before != case.handle_due and before != case.handle_base_due:
+        shown = case.handle_base_due if case.extension_state else None  # the row above
+        if before != case.handle_due and before != shown:
             out.append(("原办理期限（听证顺延前）", before, None))
     if case.replied_on and case.status in ("replied", "closing", "closed") and case.review_level < 2:
         end = deadlines.review_window_end(session, case.replied_on, cal)
