@@ -230,3 +230,24 @@ def test_reach_and_roles(office):
     with pytest.raises(ServiceError) as err:
         workflow.perform(db.session, o.clerk, c, "hearing_decide", approve="1")
     assert err.value.message == "您的角色（信访办登记员）无权审批听证"
+
+
+def test_the_on_time_rate_reads_the_moved_due_date(office):
+    """按期办结率: two cases due 2026-11-10 (Tue), both answered 11-12 and closed in November; the one
+    whose 3-day hearing (11-04..11-06) moved its due date to 11-13 was answered on time."""
+    from services import statistics
+    o = office
+    late = make_case(db.session, o, "closed")
+    heard = make_case(db.session, o, "handling")
+    for c in (late, heard):
+        c.handle_due = c.handle_base_due = date(2026, 11, 10)
+    add_hearing(heard, "pending", date(2026, 11, 4), date(2026, 11, 6))
+    db.session.commit()
+    workflow.perform(db.session, o.leader, heard, "hearing_decide", approve="1")
+    db.session.commit()
+    assert heard.handle_due == date(2026, 11, 13)
+    for c in (late, heard):  # both answered on 11-12 and closed on 11-18
+        c.status, c.replied_on, c.closed_on = "closed", date(2026, 11, 12), date(2026, 11, 18)
+    db.session.commit()
+    rep = statistics.report(db.session, o.clerk, statistics.month(2026, 11))
+    assert (rep.figures["closed_on_time"], rep.figures["closed_base"]) == (1, 2)
