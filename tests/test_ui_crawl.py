@@ -124,7 +124,6 @@ def test_every_page_speaks_chinese_in_local_time(make_client, role):
             queue.extend([u for u in found if "/new/" in u]
                          + [u for u in found if re.search(r"/(details|edit)/|/\d+$", u)][:PER_LIST])
     assert len(seen) > 10
-    assert checked > 30
     assert report == {}, "\n".join(f"{u}: {p}" for u, p in report.items())
 
 

@@ -22,7 +22,7 @@ A `Move` says:
   the case list offers it for several cases at once.
 
 Adding a move: one entry in MOVES below; its guards, validator and applier in the phase module
-where it belongs (intake, routing, handling, closing); its tests in tests/services/test_workflow.py
+where it belongs (intake, routing, handling, hearing, closing); its tests in tests/services/test_workflow.py
 (the move from every status, its messages, its event) and tests/views/test_moves.py (its form).
 The access matrix, the case page's buttons and the 待办 counts follow the entry.
 """
