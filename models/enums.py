@@ -90,8 +90,14 @@ HOLIDAY_KINDS = {"holiday": "法定节假日", "workday": "调休上班"}
 
 ATTACHMENT_KINDS = {
     "letter": "来信原件", "reply": "答复意见书", "receipt": "送达回证", "evidence": "证据材料",
-    "report": "办结报告", "other": "其他",
+    "report": "办结报告", "hearing": "听证笔录", "other": "其他",
 }
+
+# 信访听证: 待审批 → 已批准 | 不批准; 已批准 → 已举行; 待审批/已批准 → 已撤销.
+HEARING_STATUSES = {"pending": "待审批", "approved": "已批准", "denied": "不批准", "held": "已举行",
+                    "cancelled": "已撤销"}
+HEARING_OPEN = ("pending", "approved")  # a case has at most one open hearing
+HEARING_ON_CLOCK = ("approved", "held")  # their days are kept off the handling clock
 
 
 def label(mapping, value, default=""):
@@ -107,5 +113,6 @@ EVENT_ACTIONS = {
     "follow_up": "回访", "close_request": "申请结案", "close_approve": "批准结案",
     "close_reject": "退回重办", "review_request": "申请复查/复核", "instruction": "领导批示",
     "archive": "归档", "void": "作废", "attach": "上传附件", "import": "导入", "package": "包案",
-    "recompute": "期限重算",
+    "recompute": "期限重算", "hearing_propose": "提议听证", "hearing_approve": "批准听证",
+    "hearing_deny": "不批准听证", "hearing_record": "记录听证", "hearing_cancel": "撤销听证",
 }

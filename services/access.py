@@ -18,7 +18,7 @@ assigned discipline department only.
 from sqlalchemy import String, and_, cast, event, false, or_, select, true
 
 from models import (ArchiveLoan, ArchiveRecord, Attachment, AuditLog, CaseAssist, Case,
-                    CaseEvent, CaseInterest, CaseParty, ChangeLog, Department, PackageAssignment,
+                    CaseEvent, CaseInterest, CaseParty, ChangeLog, Department, Hearing, PackageAssignment,
                     PackageProgress, Party, ReceptionSchedule, User, package_cases)
 from services import inputs
 
@@ -332,7 +332,7 @@ def scope_filter(session, user, model):
         return false()
     if model is Case:
         return case_filter(session, user)
-    if model in (CaseParty, CaseEvent, Attachment, CaseAssist, CaseInterest):
+    if model in (CaseParty, CaseEvent, Attachment, CaseAssist, CaseInterest, Hearing):
         return model.case_id.in_(visible_case_ids(session, user))
     if model is ArchiveRecord:
         return ArchiveRecord.case_id.in_(visible_case_ids(session, user))
@@ -469,6 +469,8 @@ VIEW_RIGHTS = {
     "setting": {ADMIN: {R, E}},
     "reception": {ADMIN: {R}, CLERK: {R, C, E}, LEADER: {R}, HANDLER: {R}},
     "package": {ADMIN: {R}, CLERK: {R, C}, LEADER: {R}, HANDLER: {R}},
+    # 信访听证: the hearings of the cases in reach; proposed, approved and recorded as moves of the case
+    "hearing": {ADMIN: {R}, CLERK: {R}, LEADER: {R}, HANDLER: {R}, ARCHIVIST: {R}},
     "archive": {ADMIN: {R}, CLERK: {R}, ARCHIVIST: {R, C, E}, LEADER: {R}},
     "loan": {ADMIN: {R}, ARCHIVIST: {R, E}, LEADER: {R, E}, CLERK: {R, C}},
     "audit": {ADMIN: {R}},
@@ -512,6 +514,12 @@ def identity_clause(session, user):
     if mine:
         return or_(Case.purpose != "accusation", Case.department_id.in_(mine))
     return Case.purpose != "accusation"
+
+
+def may_see_hearing_people(session, user, hearing):
+    """A hearing's participants (参加人) and 笔录 name the petitioner: for an accusation, only for
+    those who may know the accuser (may_see_identity); whoever sees the case sees the rest."""
+    return can_see_case(session, user, hearing.case) and may_see_identity(session, user, hearing.case)
 
 
 def may_see_full_numbers(session, user, case=None):

@@ -12,6 +12,15 @@ Clocks (each has a day mode setting `clock_<name>_mode`: calendar | working):
   handle  60 days from acceptance (a higher body's own deadline replaces it, see handle_due)
   extend  at most 30 days from the old due date, once
   review  复查/复核 window 30 days from service of the reply; a review case is answered in 30 days
+
+Hearings (信访听证): the time a hearing needs does not count on the handling clock (条例: 听证所需时间
+不计算在办理期限内). An approved or held hearing moves the handling due date by its period, the days
+from its first to its last day inclusive, counted the way the case's own handling clock counts
+(`clock_handle_mode`, or `clock_review_mode` for a 复查/复核): in calendar mode every day of the
+period, in working mode only its working days (a hearing over a weekend or holiday keeps those days,
+which the clock did not count anyway). The due date after any extension is moved on by that many
+days in the same mode, first day not counted and a last day on a rest day rolled forward, as an
+extension does. A hearing refused or cancelled moves nothing (with_hearings).
 """
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -210,6 +219,78 @@ def review_window_end(session, served_on, cal=None):
     return cal.add(served_on, REVIEW_WINDOW_DAYS, mode(session, "review"))
 
 
+# ---- hearings (信访听证) ------------------------------------------------------------------------
+
+def hearing_mode(session, case):
+    """The day mode of the clock a hearing pauses: the case's handling clock."""
+    return mode(session, "review" if case.review_level else "handle")
+
+
+def paused_days(cal, start, end, day_mode):
+    """The days of a hearing from `start` to `end` inclusive that the clock would have counted."""
+    if start is None or end is None or end < start:
+        return 0
+    n = (end - start).days + 1
+    if day_mode == "working":
+        return sum(1 for i in range(n) if cal.is_working_day(start + timedelta(days=i)))
+    return n
+
+
+def _on_clock(case):
+    from models.enums import HEARING_ON_CLOCK
+    return sorted(((h.start_on, h.end_on, h) for h in case.hearings if h.status in HEARING_ON_CLOCK),
+                  key=lambda t: (t[0], t[2].id or 0))
+
+
+def with_hearings(session, case, due, cal=None, periods=None):
+    """`due` (the due date with any extension) moved on by the case's approved and held hearings.
+    `periods` [(start, end)] replaces reading case.hearings (the whole-office recompute loads them
+    at once); otherwise each hearing's paused_days is brought up to date."""
+    if due is None:
+        return None
+    if periods is None:
+        rows = _on_clock(case)
+        if not rows:
+            return due
+        periods = [(s, e) for s, e, _h in rows]
+        hearings = [h for _s, _e, h in rows]
+    else:
+        hearings = [None] * len(periods)
+    if not periods:
+        return due
+    cal = cal or load_calendar(session)
+    day_mode = hearing_mode(session, case)
+    for (start, end), hearing in zip(periods, hearings):
+        days = paused_days(cal, start, end, day_mode)
+        if hearing is not None and hearing.paused_days != days:
+            hearing.paused_days = days
+        if days:
+            due = cal.add(due, days, day_mode)
+    return due
+
+
+def hearing_periods(session, case_ids=None):
+    """{case_id: [(start, end)]} of the hearings on the clock, in start order."""
+    from models import Hearing
+    from models.enums import HEARING_ON_CLOCK
+    q = (select(Hearing.case_id, Hearing.start_on, Hearing.end_on)
+         .where(Hearing.status.in_(HEARING_ON_CLOCK)).order_by(Hearing.start_on, Hearing.id))
+    if case_ids is not None:
+        q = q.where(Hearing.case_id.in_(case_ids))
+    out = {}
+    for case_id, start, end in session.execute(q):
+        out.setdefault(case_id, []).append((start, end))
+    return out
+
+
+def unpaused_due(session, case, cal=None):
+    """The handling due date before any hearing: the base with an approved extension."""
+    base = case.handle_base_due or case.handle_due
+    if base is not None and case.extension_state == "approved" and case.extension_days:
+        return extended_due(session, base, case.extension_days, cal)
+    return base
+
+
 def custom_due_case_ids(session, case_ids=None):
     """Cases whose latest assign/transfer set a due date by hand (kept on recompute)."""
     q = (select(CaseEvent.case_id, CaseEvent.data)
@@ -222,7 +303,7 @@ def custom_due_case_ids(session, case_ids=None):
     return {cid for cid, custom in latest.items() if custom}
 
 
-def recompute_case(session, case, cal=None, keep_custom=None):
+def recompute_case(session, case, cal=None, keep_custom=None, periods=None):
     """Recompute the due dates of one case from its facts (after a calendar or setting change).
 
     A due date set by hand at assign/transfer is kept (keep_custom; looked up when None).
@@ -244,6 +325,7 @@ def recompute_case(session, case, cal=None, keep_custom=None):
         new_due = extended_due(session, base, case.extension_days, cal)
     else:
         new_due = base
+    new_due = with_hearings(session, case, new_due, cal, periods)
     if case.handle_due != new_due:
         case.handle_due = new_due
 
@@ -252,12 +334,13 @@ def recompute_open_cases(session):
     """Recompute every open case's due dates; returns how many changed. The caller commits."""
     cal = load_calendar(session)
     custom = custom_due_case_ids(session)
+    paused = hearing_periods(session)
     changed = 0
     cases = list(session.execute(select(Case).where(Case.status.in_(OPEN_CASE_STATUSES))
                                  .order_by(Case.id)).scalars())
     for case in cases:
         before = (case.accept_due, case.handle_due)
-        recompute_case(session, case, cal, keep_custom=case.id in custom)
+        recompute_case(session, case, cal, keep_custom=case.id in custom, periods=paused.get(case.id, []))
         if (case.accept_due, case.handle_due) != before:
             changed += 1
     return changed

@@ -117,6 +117,7 @@ CASE_LINES = {
     "mine_overdue": CaseLine("本单位承办超期", CLOCKED, _clock("overdue", mine=True)),
     # leader
     "extend_decide": CaseLine("延期申请待审批", ("handling",), _move("extend_decide")),
+    "hearing_decide": CaseLine("听证申请待审批", deadlines.HANDLE_CLOCK_STATUSES, _move("hearing_decide")),
     "close_decide": CaseLine("结案申请待审批", ("closing",), _move("close_decide")),
     # clerk
     "registered": CaseLine("登记待受理", ("registered",), _move("accept")),
@@ -190,7 +191,7 @@ OTHER_LINES = {
 ROLE_LINES = {
     HANDLER: ("sign_for", "supervised", "instructed", "extension_decided", "redo", "mine_due_soon",
               "mine_overdue"),
-    LEADER: ("extend_decide", "close_decide", "loans_to_decide", "packages_to_accept", "packages_due",
+    LEADER: ("extend_decide", "hearing_decide", "close_decide", "loans_to_decide", "packages_to_accept", "packages_due",
              "receptions"),
     CLERK: ("registered", "notice_due", "to_assign", "returned", "replied", "overdue"),
     ARCHIVIST: ("unfiled", "loans_due"),

@@ -140,6 +140,9 @@ MATRIX = {
     "package.finish_view": E(STAFF),
     "package.ledger_view": E(STAFF),
     "my_packages.index": E(STAFF),
+    # 信访听证: the hearings of the cases in reach (proposed, approved, recorded as case moves)
+    **doors("hearing", read=EVERYONE),
+    "hearing.notice_view": E(EVERYONE, args=lambda w, role: {"id": w.sample("hearing", role)[0] or w.any_row("hearing")}),
     **doors("archive", read=ARCHIVE_READERS, edit=ARCHIVIST),  # filing is the workflow's archive move
     "archive.request_loan_view": E(ARCHIVE_READERS, args=lambda w, role: {"id": w.sample("archive", role)[0]}),
     **doors("loan", read=ARCHIVE_READERS),  # 借阅登记: requests on the archive page, moves below
@@ -217,6 +220,7 @@ class World:
                                   for role, ids in self.visible.items()}
         self._rows = {}
         self.attachments = _make_attachments(app)
+        self.hearings = _make_hearings(app)
 
     def attachment_for(self, role):
         """An attachment this role may download (any, for a role that may download none)."""
@@ -314,6 +318,32 @@ def _make_attachments(app):
         db.session.add(att)
         db.session.flush()
         made.append(att.id)
+    db.session.commit()
+    return made
+
+
+def _make_hearings(app):
+    """The demo has no hearings: one on a case of 住建局 (handler1), of 人社局 (handler2), on an
+    accusation (纪委监委) and on a closed case (the archivist's reach). Returns their ids."""
+    from datetime import date
+    from models import Department, Hearing
+    picks = [
+        select(Case).join(Department, Department.id == Case.department_id)
+        .where(Department.name == "县住房和城乡建设局", Case.status == "handling"),
+        select(Case).join(Department, Department.id == Case.department_id)
+        .where(Department.name == "县人力资源和社会保障局", Case.status == "handling"),
+        select(Case).where(Case.purpose == "accusation", Case.status == "handling"),
+        select(Case).where(Case.status == "closed", Case.purpose != "accusation"),
+    ]
+    made = []
+    for i, q in enumerate(picks):
+        case = db.session.execute(q.order_by(Case.id)).scalars().first()
+        h = Hearing(case=case, status="held" if i else "approved", reason="案情复杂，需听证",
+                    start_on=date(2026, 11, 16), end_on=date(2026, 11, 16), place="县信访局听证室", chair="王主任",
+                    panel="赵律师", participants="信访人\n责任单位", is_public=i != 2, record="笔录", conclusion="听证意见")
+        db.session.add(h)
+        db.session.flush()
+        made.append(h.id)
     db.session.commit()
     return made
 

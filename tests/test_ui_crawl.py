@@ -125,3 +125,46 @@ def test_every_page_speaks_chinese_in_local_time(make_client, role):
                          + [u for u in found if re.search(r"/(details|edit)/|/\d+$", u)][:PER_LIST])
     assert len(seen) > 10
     assert report == {}, "\n".join(f"{u}: {p}" for u, p in report.items())
+
+
+def test_hearing_pages_speak_chinese(session, make_client):
+    """The demo has no hearing: one made here through the moves (proposed, approved, held) and one
+    pending, then the hearing list, page and notice, the case page and the hearing forms as each role."""
+    from datetime import date
+    from sqlalchemy import select
+    from models import Case, Department, User
+    from services import workflow
+    from services.clock import office_day
+
+    def user(name):
+        return session.execute(select(User).where(User.username == name)).scalar_one()
+    cases = list(session.execute(select(Case).join(Department, Department.id == Case.department_id).where(
+        Department.name == "县住房和城乡建设局", Case.status == "handling").order_by(Case.id).limit(2)).scalars())
+    proposal = {"reason": "案情复杂，涉及多方利益", "start_on": "2026-11-16", "end_on": "2026-11-17",
+                "place": "县信访局听证室", "chair": "王主任", "panel": "赵律师\n钱代表",
+                "participants": "信访人\n县住房和城乡建设局", "is_public": "1"}
+    for case in cases:
+        workflow.perform(session, user("handler1"), case, "hearing_propose", **proposal)
+    workflow.perform(session, user("leader"), cases[0], "hearing_decide", approve="1", note="同意")
+    with office_day(date(2026, 11, 18)):
+        workflow.perform(session, user("handler1"), cases[0], "hearing_record", start_on="2026-11-16",
+                         end_on="2026-11-17", record="笔录", conclusion="建议维持原处理意见")
+    session.commit()
+    ids = [c.hearings[0].id for c in cases]
+    report, checked = {}, 0
+    for role in ROLES:
+        client = make_client(role)
+        urls = ["/admin/hearing/"] + [f"/admin/hearing/details/?id={i}" for i in ids] \
+            + [f"/admin/hearing/notice/?id={i}" for i in ids] + [f"/admin/case/details/?id={c.id}" for c in cases] \
+            + [f"/admin/moves/{m}/{cases[1].id}/" for m in ("hearing_decide", "hearing_cancel")] \
+            + [f"/admin/moves/{m}/{cases[0].id}/" for m in ("hearing_propose", "reply")]
+        for url in urls:
+            resp = client.get(url)
+            if resp.status_code != 200:
+                continue
+            checked += 1
+            problems, _page = _problems(resp.get_data(as_text=True))
+            if problems:
+                report[f"{role} {url}"] = problems
+    assert checked > 30
+    assert report == {}, "\n".join(f"{u}: {p}" for u, p in report.items())

@@ -9,6 +9,7 @@ def register_views(admin):
     from views.parties import register as parties
     from views.reception import register as reception
     from views.packages import register as packages
+    from views.hearings import register as hearings
     from views.archive import register as archive
     from views.reports import register as reports
     from views.org import register as org
@@ -17,6 +18,6 @@ def register_views(admin):
     from views.backup import register as backup
     from views.retention import register as retention
 
-    for register in (todo, cases, registration, moves, parties, reception, packages, archive, reports, org, calendar,
-                     trace, backup, retention):
+    for register in (todo, cases, registration, moves, parties, reception, packages, hearings, archive, reports, org,
+                     calendar, trace, backup, retention):
         register(admin)

@@ -71,6 +71,8 @@ def _make_form(move, case, formdata=None):
     if formdata is None and case is not None:
         form.version.data = str(case.version)
         for f in spec.MOVES[move].fields:
+            if f.name not in form:  # not shown on this case
+                continue
             value = f.default(db.session, case) if f.default else None
             if value is not None:
                 getattr(form, f.name).data = value
@@ -124,7 +126,8 @@ def _extended_due(case):
     """The due date an approval of the pending extension would set (the leader sees it first)."""
     if case.extension_state != "pending" or not case.extension_days:
         return None
-    return deadlines.extended_due(db.session, case.handle_base_due or case.handle_due, case.extension_days)
+    return deadlines.with_hearings(db.session, case, deadlines.extended_due(
+        db.session, case.handle_base_due or case.handle_due, case.extension_days))
 
 
 class MovesView(SecureBaseView):

@@ -8,7 +8,8 @@ per-field Chinese messages). Only then is the case changed and a CaseEvent added
 caller's transaction (the caller commits). A refused move adds nothing to the session.
 
 What each move is — roles, statuses, guards, input, form, what it changes — is its entry in
-services/workflow/spec.py; the functions live by phase in intake, routing, handling, closing.
+services/workflow/spec.py; the functions live by phase in intake, routing, handling, hearing,
+closing.
 """
 from sqlalchemy import select
 

@@ -88,7 +88,9 @@ def apply_extend_decide(session, actor, case, c):
     if c["approve"]:
         old = case.handle_base_due or case.handle_due
         case.handle_base_due = old
-        case.handle_due = deadlines.extended_due(session, old, case.extension_days)
+        # an approved or held hearing stays off the clock on top of the extension
+        case.handle_due = deadlines.with_hearings(
+            session, case, deadlines.extended_due(session, old, case.extension_days))
         case.extension_state = "approved"
         case.extension_used = True
         return event(session, actor, case, "extend_approve", case.status, case.department_id,

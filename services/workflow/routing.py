@@ -2,10 +2,10 @@
 from sqlalchemy import exists
 
 from models import Case, CaseAssist, CaseInterest
-from models.enums import SUPERVISE_METHODS
+from models.enums import HEARING_ON_CLOCK, SUPERVISE_METHODS
 from services import ServiceError, access, deadlines
 from services.workflow.common import (Fields, assists, check_routing, department, due, event, iso,
-                                      leave_handler, office_today, text_input)
+                                      leave_handler, office_today, statutory_due, text_input)
 
 
 # ---- guards ------------------------------------------------------------------------------------
@@ -25,6 +25,8 @@ def no_conflict_of_interest(session, actor, case, move):
 
 def due_shown(session, case):
     """The 办理期限 the assign form starts with: the case's clock."""
+    if any(h.status in HEARING_ON_CLOCK for h in case.hearings):  # the date before the hearing
+        return statutory_due(session, case, office_today()).isoformat()
     shown = case.handle_due or deadlines.handle_due(session, case.accepted_on or office_today(),
                                                     case.source_deadline, case.review_level)
     return shown.isoformat() if shown else ""
@@ -74,22 +76,23 @@ def validate_supervise(session, actor, case, data):
 
 # ---- appliers -----------------------------------------------------------------------------------
 
-def _route(case, c):
+def _route(session, case, c):
     """Returns leave_handler's note (a pending extension withdrawn)."""
     case.status = "assigned"
     case.department_id = c["department"].id
     case.department = c["department"]
     case.assigned_on = office_today()
     withdrawn = leave_handler(case)
-    case.handle_due = c["due"]
     if not (case.extension_state == "approved"):
         case.handle_base_due = c["due"]
+    # The date chosen is the clock's; an approved or held hearing's days stay off it.
+    case.handle_due = deadlines.with_hearings(session, case, c["due"])
     return withdrawn
 
 
 def apply_assign(session, actor, case, c):
     before, dept = case.status, case.department_id
-    withdrawn = _route(case, c)
+    withdrawn = _route(session, case, c)
     kept = {a.department_id: a for a in case.assists}
     case.assists = [kept.get(d.id) or CaseAssist(department_id=d.id) for d in c["assists"]]
     return event(session, actor, case, "assign", before, dept, c["note"] + withdrawn, {
@@ -117,7 +120,7 @@ def apply_return(session, actor, case, c):
 
 def apply_transfer(session, actor, case, c):
     before, dept = case.status, case.department_id
-    withdrawn = _route(case, c)
+    withdrawn = _route(session, case, c)
     case.assists = [a for a in case.assists if a.department_id != c["department"].id]
     return event(session, actor, case, "transfer", before, dept, c["reason"] + withdrawn, {
         "department": c["department"].name, "due": iso(c["due"]), "custom_due": c["custom_due"]})

@@ -22,7 +22,7 @@ A `Move` says:
   the case list offers it for several cases at once.
 
 Adding a move: one entry in MOVES below; its guards, validator and applier in the phase module
-where it belongs (intake, routing, handling, closing); its tests in tests/services/test_workflow.py
+where it belongs (intake, routing, handling, hearing, closing); its tests in tests/services/test_workflow.py
 (the move from every status, its messages, its event) and tests/views/test_moves.py (its form).
 The access matrix, the case page's buttons and the 待办 counts follow the entry.
 """
@@ -34,7 +34,7 @@ from models.enums import (PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS,
 from services import deadlines, matters
 from services.access import ADMIN, ARCHIVIST, CLERK, HANDLER, LEADER
 from services.clock import today as office_today
-from services.workflow import closing, handling, intake, routing
+from services.workflow import closing, handling, hearing, intake, routing
 
 DEPARTMENTS = "departments"  # choices filled in by the form: the active departments
 
@@ -82,6 +82,14 @@ def _today(session, case):
 
 def _notice_default(session, case):
     return "" if case.accept_notice_on else _today(session, case)
+
+
+def _yes(session, case):
+    return "1"
+
+
+def _no(session, case):
+    return "0"
 
 
 def _is_review(session, user, case):
@@ -178,9 +186,42 @@ _ALL = (
          validate=handling.validate_extend_decide, apply=handling.apply_extend_decide,
          fields=(Field("approve", "审批结果", "radio", (("1", "批准"), ("0", "不批准")), required=True),
                  _text("note", "审批意见"))),
+    # ---- hearings (信访听证): the case's clock stops for an approved or held hearing ----
+    Move("hearing_propose", "提议听证", {CLERK, HANDLER}, hearing.CASE_STATUSES, responsible_only=True,
+         guards=(hearing.no_open_hearing,),
+         validate=hearing.validate_propose, apply=hearing.apply_propose,
+         fields=(_text("reason", "听证理由", "案情复杂、涉及面广等需要听证的理由；复查/复核信访人申请公开听证的，写明其申请",
+                       required=True),
+                 Field("petitioner_request", "信访人申请公开听证", "radio", hearing.YES_NO, default=_no,
+                       description="复查/复核信访人提出公开听证申请的，选“是”", shown=hearing.is_review),
+                 _date("start_on", "听证开始日期", required=True, default=None),
+                 _date("end_on", "听证结束日期", "一天内结束的可不填；听证期间不计入办理期限", default=None),
+                 _text("place", "听证地点", required=True, kind="text"),
+                 _text("chair", "听证主持人", required=True, kind="text"),
+                 _text("panel", "听证员", "每行一人"),
+                 _text("participants", "参加人", "信访人、责任单位、第三人等，每行一人（单位）"),
+                 Field("is_public", "是否公开听证", "radio", hearing.PUBLIC, required=True, default=_yes))),
+    Move("hearing_decide", "审批听证", {LEADER}, hearing.CASE_STATUSES,
+         waiting=hearing.waiting_approval, submit="提交审批",
+         guards=(hearing.hearing_pending,),
+         validate=hearing.validate_decide, apply=hearing.apply_decide,
+         fields=(Field("approve", "审批结果", "radio", (("1", "批准"), ("0", "不批准")), required=True),
+                 _text("note", "审批意见", "不批准的须写明理由"))),
+    Move("hearing_record", "记录听证", {CLERK, HANDLER}, hearing.CASE_STATUSES, responsible_only=True,
+         guards=(hearing.hearing_approved,),
+         validate=hearing.validate_record, apply=hearing.apply_record,
+         fields=(_date("start_on", "听证开始日期", "实际举行的日期", required=True, default=hearing.start_default),
+                 _date("end_on", "听证结束日期", default=hearing.end_default),
+                 _text("record", "听证笔录", "笔录扫描件可在信访事项页面以“听证笔录”类别上传"),
+                 _text("conclusion", "听证意见", "将在答复时作为答复意见的参考文字", required=True))),
+    Move("hearing_cancel", "撤销听证", {CLERK, HANDLER}, hearing.CASE_STATUSES, responsible_only=True,
+         guards=(hearing.hearing_open,),
+         validate=hearing.validate_cancel, apply=hearing.apply_cancel,
+         fields=(_text("reason", "撤销理由", "已批准的听证撤销后，办理期限不再因其顺延", required=True),)),
     Move("reply", "答复", {HANDLER}, ("handling",), responsible_only=True,
          validate=handling.validate_reply, apply=handling.apply_reply,
-         fields=(_text("reply_text", "答复意见", required=True),
+         fields=(_text("reply_text", "答复意见", "已举行听证的，已填入听证意见供参考", required=True,
+                       default=hearing.reply_default),
                  _date("replied_on", "答复日期", required=True),
                  _select("reply_method", "答复方式", REPLY_METHODS.items()),
                  _select("petitioner_response", "信访人意见", PETITIONER_RESPONSES.items()),

@@ -110,6 +110,8 @@ ACTOR = {
     "extend_decide": "leader", "close_decide": "leader", "instruction": "leader",
     "follow_up": "clerk", "close_request": "clerk", "review_request": "clerk",
     "archive": "archivist", "void": "admin",
+    "hearing_propose": "handler1", "hearing_decide": "leader", "hearing_record": "handler1",
+    "hearing_cancel": "clerk",
 }
 
 
@@ -138,6 +140,11 @@ def valid_data(move, o):
         "archive": {"archive_number": f"WS·2026-Y-{next(_seq):04d}", "retention": "10y",
                     "location": "一号柜", "page_count": 12},
         "void": {"reason": "重复登记"},
+        "hearing_propose": {"reason": "案情复杂，涉及多方", "start_on": "2026-11-25", "place": "县信访局听证室",
+                            "chair": "王主任", "is_public": "1"},
+        "hearing_decide": {"approve": "1", "note": "同意"},
+        "hearing_record": {"start_on": "2026-11-19", "conclusion": "听证意见：维持原处理意见"},
+        "hearing_cancel": {"reason": "信访人撤回申请"},
     }[move]
 
 
@@ -147,7 +154,18 @@ TO_STATUS = {
     "transfer": "assigned", "reply": "replied", "close_request": "closing",
     "close_decide": "closed", "archive": "archived", "void": "voided",
 }
-EVENT = {"extend_decide": "extend_approve", "close_decide": "close_approve"}
+EVENT = {"extend_decide": "extend_approve", "close_decide": "close_approve", "hearing_decide": "hearing_approve"}
+# The hearing a hearing move starts from (pending for the leader's decision, approved otherwise).
+HEARING_NEEDED = {"hearing_decide": "pending", "hearing_record": "approved", "hearing_cancel": "approved"}
+
+
+def add_hearing(case, status, start=date(2026, 11, 19), end=None):
+    from models import Hearing
+    h = Hearing(case=case, status=status, reason="案情复杂", start_on=start, end_on=end or start,
+                place="县信访局听证室", chair="王主任", panel="", participants="", is_public=True)
+    db.session.add(h)
+    db.session.flush()
+    return h
 
 
 def events(case):
@@ -166,6 +184,8 @@ def test_every_move_from_every_status(office, move, status):
         extra["accept_notice_on"] = None
     extra["department_id"] = o.zj.id  # so handler1 and the leader reach the case in every status
     case = make_case(db.session, o, status, **extra)
+    if move in HEARING_NEEDED:
+        add_hearing(case, HEARING_NEEDED[move])
     db.session.commit()
     actor = getattr(o, ACTOR[move])
     before_version, before_status = case.version, case.status
@@ -201,8 +221,8 @@ def test_available_moves_follow_status_and_role(office):
     def moves(u, case=c):
         return [m for m, _ in workflow.available_moves(db.session, u, case)]
 
-    assert set(moves(o.handler1)) == {"return", "extend_request", "reply"}
-    assert set(moves(o.clerk)) == {"transfer", "supervise"}
+    assert set(moves(o.handler1)) == {"return", "extend_request", "reply", "hearing_propose"}
+    assert set(moves(o.clerk)) == {"transfer", "supervise", "hearing_propose"}
     assert set(moves(o.leader)) == {"supervise", "instruction"}
     assert moves(o.archivist) == []
     assert moves(o.admin) == ["void"]
@@ -667,12 +687,14 @@ def test_every_move_is_one_complete_entry(office, move):
 def test_roles_labels_and_bulk_moves_come_from_the_spec():
     assert workflow.MOVES == (  # the order of the case page's buttons
         "notice", "accept", "decline", "refuse_repeat", "forward", "assign", "sign_for", "return", "transfer",
-        "supervise", "extend_request", "extend_withdraw", "extend_decide", "reply", "follow_up", "close_request", "close_decide",
+        "supervise", "extend_request", "extend_withdraw", "extend_decide", "hearing_propose", "hearing_decide",
+        "hearing_record", "hearing_cancel", "reply", "follow_up", "close_request", "close_decide",
         "review_request", "instruction", "archive", "void")
     assert workflow.BULK_MOVES == ("assign", "transfer", "supervise")
     assert {m: e.label for m, e in spec.MOVES.items()} == workflow.MOVE_LABELS
     assert [m for m, e in spec.MOVES.items() if e.responsible_only] == [
-        "sign_for", "return", "extend_request", "extend_withdraw", "reply", "follow_up"]
+        "sign_for", "return", "extend_request", "extend_withdraw", "hearing_propose", "hearing_record",
+        "hearing_cancel", "reply", "follow_up"]
 
 
 # ---- who may move what ---------------------------------------------------------------------------
@@ -703,6 +725,11 @@ RULES = {
     "instruction": ({"leader"}, set(_LIVE), False),
     "archive": ({"archivist"}, {"closed"}, False),
     "void": ({"admin"}, set(_LIVE), False),
+    # 信访听证: proposed by the office or the responsible unit, approved by a leader, while the clock runs
+    "hearing_propose": ({"clerk", "handler"}, {"accepted", "assigned", "handling"}, True),
+    "hearing_decide": ({"leader"}, {"accepted", "assigned", "handling"}, False),
+    "hearing_record": ({"clerk", "handler"}, {"accepted", "assigned", "handling"}, True),
+    "hearing_cancel": ({"clerk", "handler"}, {"accepted", "assigned", "handling"}, True),
 }
 
 

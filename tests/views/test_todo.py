@@ -115,6 +115,7 @@ def expected_by_hand(session, u, today=DEMO_TODAY):
         days = session.execute(select(ReceptionSchedule).where(ReceptionSchedule.leader_id == u.id)).scalars()
         return {
             "extend_decide": numbers(lambda c: workflow.can_move(session, u, c, "extend_decide")),
+            "hearing_decide": numbers(lambda c: workflow.can_move(session, u, c, "hearing_decide")),
             "close_decide": numbers(lambda c: workflow.can_move(session, u, c, "close_decide")),
             "loans_to_decide": sum(1 for ln in loans if ln.borrower_id != u.id
                                    and access.may_decide_loan(session, u, ln)),
@@ -324,9 +325,9 @@ HAND_COUNTED = {
                  "mine_due_soon": 1, "mine_overdue": 1},
     "handler2": {"sign_for": 0, "supervised": 1, "instructed": 0, "extension_decided": 0, "redo": 0,
                  "mine_due_soon": 0, "mine_overdue": 1},
-    "leader": {"extend_decide": 2, "close_decide": 1, "loans_to_decide": 1, "packages_to_accept": 1,
+    "leader": {"extend_decide": 2, "hearing_decide": 0, "close_decide": 1, "loans_to_decide": 1, "packages_to_accept": 1,
                "packages_due": 1, "receptions": 1},
-    "leader4": {"extend_decide": 1, "close_decide": 1, "loans_to_decide": 1, "packages_to_accept": 0,
+    "leader4": {"extend_decide": 1, "hearing_decide": 0, "close_decide": 1, "loans_to_decide": 1, "packages_to_accept": 0,
                 "packages_due": 0, "receptions": 0},
     "clerk": {"registered": 3, "notice_due": 2, "to_assign": 1, "returned": 1, "replied": 1, "overdue": 3},
     "archivist": {"unfiled": 2, "loans_due": 1},

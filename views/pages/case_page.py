@@ -3,7 +3,7 @@ needed), clocks, moves, timeline."""
 from models.enums import (ATTACHMENT_KINDS, EVENT_ACTIONS, EXTENSION_STATES, PARTY_ROLES,
                           PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
                           SATISFACTION, STATUSES, label)
-from services import access, deadlines, disclosure, workflow
+from services import access, deadlines, disclosure, hearings, workflow
 from services.workflow import closing
 from services.clock import local, today as office_today
 
@@ -28,6 +28,11 @@ def clocks(session, case, cal=None):
                     deadlines.due_state(case.handle_due, cal, today, days) if running else None))
     if case.extension_state and case.handle_base_due and case.handle_base_due != case.handle_due:
         out.append(("原办理期限（延期前）", case.handle_base_due, None))
+    if hearings.clock_note(session, case, cal):
+        before = deadlines.unpaused_due(session, case, cal)
+        shown = case.handle_base_due if case.extension_state else None  # the row above
+        if before != case.handle_due and before != shown:
+            out.append(("原办理期限（听证顺延前）", before, None))
     if case.replied_on and case.status in ("replied", "closing", "closed") and case.review_level < 2:
         end = deadlines.review_window_end(session, case.replied_on, cal)
         name = "申请复核截止" if case.review_level == 1 else "申请复查截止"
@@ -134,4 +139,6 @@ def build(session, user, case):
         "extension_by": extension_outcome(case) if case.extension_state else "",
         "review_level": REVIEW_LEVELS.get(case.review_level, ""),
         "review_cases": [c for c in case.review_cases if access.can_see_case(session, user, c)],
+        "hearings": case.hearings,
+        "hearing_clock": hearings.clock_note(session, case, cal),
     }
