@@ -87,9 +87,11 @@ def pending(session, user):
         if access.may_decide_destruction(session, user, d)]
 
 
-def destroyed(session):
-    return list(session.execute(select(ArchiveDestruction).where(ArchiveDestruction.status == "destroyed")
-                                .order_by(ArchiveDestruction.destroyed_at.desc())).scalars())
+def destroyed(session, user):
+    """The destruction records this user may read (access.destruction_filter)."""
+    return list(session.execute(select(ArchiveDestruction).where(
+        ArchiveDestruction.status == "destroyed", access.destruction_filter(session, user))
+        .order_by(ArchiveDestruction.destroyed_at.desc())).scalars())
 
 
 def is_number_destroyed(session, number):
