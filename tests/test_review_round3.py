@@ -93,3 +93,71 @@ def test_destroyed_accusation_stays_out_of_the_accused_units_leaders_ledger(demo
     assert resp.status_code == 200
     page = resp.get_data(as_text=True)
     assert number not in page and archive_number not in page and summary not in page
+
+
+# ---- an accuser's identity through the search box and the person page -------------------------------
+
+from tests.test_identity_crawl import ACCUSER, ACCUSER_ID, ACCUSER_PHONE, scene  # noqa: E402,F401
+from tests.test_search import _listed  # noqa: E402
+
+# Who sees (some of) the accusations of the scene but may not know their accuser.
+NOT_KNOWING = ("handler1", "handler2", "leader", "leader2", "leader3", "archivist")
+
+
+def _accuser_party():
+    from models import Party
+    return db.session.execute(select(Party).where(Party.id_number == ACCUSER_ID)).scalar_one()
+
+
+def _typed():
+    from services.search import terms  # noqa: F401  (the keys the search reads)
+    p = _accuser_party()
+    return (ACCUSER, p.name_pinyin, p.name_initials, ACCUSER_ID, ACCUSER_ID[-4:], ACCUSER_PHONE,
+            ACCUSER_PHONE[-6:], f"{ACCUSER} 检举")
+
+
+@pytest.mark.parametrize("username", NOT_KNOWING)
+def test_no_search_finds_an_accusation_by_its_accuser(make_client, scene, username):
+    client = make_client(username)
+    accusations = {c.number for c in scene["accusations"]}
+    plain = scene["plain"].number
+    for typed in _typed():
+        numbers, count, body = _listed(client, typed)
+        assert not numbers & accusations, (username, typed)
+        assert count == len(numbers), (username, typed)  # the count is the rows', no hidden one
+        assert "甲案" not in body and "乙案" not in body, (username, typed)
+        if username not in ("handler1", "handler2"):  # the archive screen is not the handlers'
+            numbers, count, _body = _listed(client, typed, "/admin/archive/")
+            assert not numbers & accusations and count == len(numbers), (username, typed)
+    # the same cases by their own number: the search itself works for this user
+    for case in scene["accusations"]:
+        from services import access
+        if access.can_see_case(db.session, _user(username), case):
+            assert case.number in _listed(client, case.number)[0]
+    if username != "archivist":
+        from services import access
+        if access.can_see_case(db.session, _user(username), scene["plain"]):
+            assert plain in _listed(client, ACCUSER)[0]
+
+
+@pytest.mark.parametrize("username", NOT_KNOWING)
+def test_the_accusers_person_page_lists_no_accusation(make_client, scene, username):
+    from services import access
+    resp = make_client(username).get(f"/admin/person/{_accuser_party().id}/")
+    body = resp.get_data(as_text=True)
+    assert resp.status_code in (200, 403)
+    for case in scene["accusations"]:
+        assert case.number not in body and case.summary not in body
+    sees_plain = access.can_see_case(db.session, _user(username), scene["plain"])
+    # the page opens only through a case that shows the person: the plain request
+    assert (resp.status_code == 200) == sees_plain, username
+    if sees_plain:
+        assert scene["plain"].number in body and 'id="person-case-count">1<' in body
+
+
+def test_the_discipline_handler_finds_and_reads_the_accuser(make_client, scene):
+    client = make_client("handler3")
+    accusations = {c.number for c in scene["accusations"]}
+    assert accusations <= _listed(client, ACCUSER)[0]
+    body = client.get(f"/admin/person/{_accuser_party().id}/").get_data(as_text=True)
+    assert all(n in body for n in accusations)
