@@ -161,3 +161,34 @@ def test_the_discipline_handler_finds_and_reads_the_accuser(make_client, scene):
     assert accusations <= _listed(client, ACCUSER)[0]
     body = client.get(f"/admin/person/{_accuser_party().id}/").get_data(as_text=True)
     assert all(n in body for n in accusations)
+
+
+# ---- rules the case page's buttons showed but the doors did not keep ---------------------------------
+
+def test_the_handler_records_the_follow_up_once_at_the_door_too(make_client):
+    """The case page hides the handler's 回访 button once it is recorded; a POST straight to the
+    move must be refused the same way (the rule is the workflow's, not the page's)."""
+    from models import Case
+    from tests.conftest import DEMO_TODAY
+    handler = _user("handler1")
+    case = db.session.execute(select(Case).where(
+        Case.status == "replied", Case.department_id == handler.department_id).order_by(Case.id)).scalars().first()
+    client = make_client("handler1")
+    first = {"follow_up_on": DEMO_TODAY.isoformat(), "satisfaction": "satisfied", "note": "电话回访，满意"}
+    if case.follow_up_on is None:
+        resp = client.post(f"/admin/moves/follow_up/{case.id}/", data={"version": str(case.version), **first})
+        assert resp.status_code == 302
+        db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    recorded = (case.follow_up_on, case.satisfaction, case.follow_up_note)
+    assert 'id="move-follow_up"' not in client.get(f"/admin/case/details/?id={case.id}").get_data(as_text=True)
+    resp = client.post(f"/admin/moves/follow_up/{case.id}/", data={
+        "version": str(case.version), "follow_up_on": DEMO_TODAY.isoformat(), "satisfaction": "unsatisfied",
+        "note": "改成不满意"}, follow_redirects=True)
+    assert "回访已于" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    case = db.session.get(Case, case.id)
+    assert (case.follow_up_on, case.satisfaction, case.follow_up_note) == recorded
+    # the 信访办 may still correct it
+    clerk_page = make_client("clerk").get(f"/admin/case/details/?id={case.id}").get_data(as_text=True)
+    assert 'id="move-follow_up"' in clerk_page

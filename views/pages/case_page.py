@@ -74,13 +74,6 @@ def closing_line(case, moves):
     return None
 
 
-def _shown_moves(user, case, moves):
-    """The buttons of the case page: a handler's 回访 once, not again after it is recorded."""
-    if user.role == access.HANDLER and case.follow_up_on is not None:
-        return [(m, text) for m, text in moves if m != "follow_up"]
-    return moves
-
-
 def build(session, user, case):
     cal = deadlines.load_calendar(session)
     parties, by_person = [], {}
@@ -107,7 +100,7 @@ def build(session, user, case):
         "to_dept": e.to_department.name if e.to_department else "",
         "title": EVENT_ACTIONS.get(e.action, e.action), "note": shown_note(e), "data": e.data or {},
     } for e in case.events]
-    moves = _shown_moves(user, case, workflow.available_moves(session, user, case))
+    moves = workflow.available_moves(session, user, case)  # a handler's 回访 once: a guard of the move
     return {
         "closing_line": closing_line(case, [m for m, _text in moves]),
         "parties": parties,
