@@ -192,3 +192,69 @@ def test_the_handler_records_the_follow_up_once_at_the_door_too(make_client):
     # the 信访办 may still correct it
     clerk_page = make_client("clerk").get(f"/admin/case/details/?id={case.id}").get_data(as_text=True)
     assert 'id="move-follow_up"' in clerk_page
+
+
+# ---- forged posts and odd input on the new doors ----------------------------------------------------
+
+@pytest.mark.parametrize("role,url", [
+    ("admin", "/admin/backup/start/"),
+    ("admin", "/admin/backup/settings/"),
+    ("admin", "/admin/backup/check/"),
+    ("admin", "/admin/holiday-year/"),
+    ("archivist", "/admin/destruction/propose/1"),
+    ("leader", "/admin/destruction/decide/1"),
+])
+def test_new_posts_without_the_csrf_token_change_nothing(make_client, role, url):
+    from models import ArchiveDestruction, AuditLog, BackupRun, Holiday, Setting
+    counts = lambda: [db.session.execute(select(db.func.count()).select_from(m)).scalar()  # noqa: E731
+                      for m in (ArchiveDestruction, AuditLog, BackupRun, Holiday, Setting)]
+    client = make_client(role)
+    before = counts()
+    resp = client.client.post(url, data={"max_age": "3", "year": "2027", "reason": "x", "approve": "1",
+                                         "note": "x", "day-2027-01-01": "holiday"})
+    assert resp.status_code == 400
+    assert "表单已过期" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert counts() == before
+
+
+LONG = "张" * 5000
+
+
+@pytest.mark.parametrize("role,url,status,message", [
+    ("clerk", "/admin/person/0/", 404, "未找到"),
+    ("clerk", "/admin/person/-3/", 404, "未找到"),
+    ("clerk", "/admin/person/abc/", 404, "未找到"),
+    ("admin", "/admin/backup/download/0", 404, "未找到"),
+    ("admin", "/admin/holiday-year/?year=abc", 400, "年份应为2000至2100之间的整数"),
+    ("admin", f"/admin/holiday-year/?year={HUGE}", 400, "年份应为2000至2100之间的整数"),
+    ("admin", "/admin/holiday-year/?year=-2026", 400, "年份应为2000至2100之间的整数"),
+    ("archivist", f"/admin/destruction/?year={HUGE}", 400, "到期年度"),
+    ("archivist", "/admin/destruction/?year=二〇二六", 400, "到期年度"),
+    ("clerk", f"/admin/case/?search={LONG}", 200, "信访事项"),
+    ("clerk", "/admin/case/?search=%25_%5C%27%22", 200, "信访事项"),
+    ("clerk", f"/admin/person/hint/?id_number={'1' * 5000}&name={LONG}&phone={'9' * 5000}", 200, '"total":0'),
+    ("clerk", "/admin/person/hint/?name=%E5%BC%A0&phone=--++()", 200, '"total":0'),
+    ("handler1", "/admin/todo/?x=" + "9" * 3000, 200, "待办"),
+])
+def test_odd_input_on_the_new_doors_is_a_message_never_a_500(make_client, role, url, status, message):
+    resp = make_client(role).get(url)
+    assert resp.status_code == status, (url, resp.status_code)
+    assert message in resp.get_data(as_text=True).replace(" ", "")
+
+
+def test_holiday_year_odd_marks_are_refused_with_a_message(make_client):
+    from models import Holiday
+    client = make_client("admin")
+    before = db.session.execute(select(db.func.count()).select_from(Holiday)).scalar()
+    for form, message in (({"day-2027-13-01": "holiday"}, "日期无效"),
+                          ({"day-2026-05-01": "holiday"}, "不在2027年内"),
+                          ({"day-2027-05-01": "party"}, "的类型无效"),
+                          ({"day-" + "9" * 3000: "holiday"}, "日期无效")):
+        resp = client.post("/admin/holiday-year/", data={"year": "2027", **form})
+        assert resp.status_code == 400 and message in resp.get_data(as_text=True), form
+    # a clerk reads the page but may not save it
+    resp = make_client("clerk").post("/admin/holiday-year/", data={"year": "2027", "day-2027-05-01": "holiday"})
+    assert resp.status_code == 403 and "您无权修改放假安排" in resp.get_data(as_text=True)
+    db.session.expire_all()
+    assert db.session.execute(select(db.func.count()).select_from(Holiday)).scalar() == before
