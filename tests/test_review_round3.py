@@ -97,8 +97,10 @@ def test_destroyed_accusation_stays_out_of_the_accused_units_leaders_ledger(demo
 
 # ---- an accuser's identity through the search box and the person page -------------------------------
 
-from tests.test_identity_crawl import ACCUSER, ACCUSER_ID, ACCUSER_PHONE, scene  # noqa: E402,F401
+from tests.test_identity_crawl import ACCUSER, ACCUSER_ID, ACCUSER_PHONE, scene  # noqa: E402
 from tests.test_search import _listed  # noqa: E402
+
+FIXTURES = (scene,)  # the confidentiality crawl's scene: two accusations and a plain request of one accuser
 
 # Who sees (some of) the accusations of the scene but may not know their accuser.
 NOT_KNOWING = ("handler1", "handler2", "leader", "leader2", "leader3", "archivist")
@@ -110,7 +112,6 @@ def _accuser_party():
 
 
 def _typed():
-    from services.search import terms  # noqa: F401  (the keys the search reads)
     p = _accuser_party()
     return (ACCUSER, p.name_pinyin, p.name_initials, ACCUSER_ID, ACCUSER_ID[-4:], ACCUSER_PHONE,
             ACCUSER_PHONE[-6:], f"{ACCUSER} 检举")
@@ -258,3 +259,84 @@ def test_holiday_year_odd_marks_are_refused_with_a_message(make_client):
     assert resp.status_code == 403 and "您无权修改放假安排" in resp.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.execute(select(db.func.count()).select_from(Holiday)).scalar() == before
+
+
+# ---- a fixed number of queries, whatever the number of rows ----------------------------------------
+
+class _Selects:
+    """Counts the SELECT statements sent while the block runs."""
+
+    def __enter__(self):
+        from sqlalchemy import event
+        self.n, self.engine = 0, db.engine
+        event.listen(self.engine, "before_cursor_execute", self._grab)
+        return self
+
+    def _grab(self, conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            self.n += 1
+            import os
+            if os.environ.get("XF_SHOW_SQL"):
+                print("SQL>", statement[:150].replace("\n", " "))
+
+    def __exit__(self, *exc):
+        from sqlalchemy import event
+        event.remove(self.engine, "before_cursor_execute", self._grab)
+
+
+def _selects(client, url):
+    client.get(url)  # warm: the login's and the menu's one-off reads
+    db.session.commit()
+    db.session.expunge_all()  # the tests' app context keeps one session: start each count from cold
+    with _Selects() as counted:
+        assert client.get(url).status_code == 200
+    return counted.n
+
+
+def test_person_page_queries_do_not_grow_with_the_persons_cases(make_client):
+    from models import Case, CaseParty, Department, Party
+    party = Party(name="多案人", kind="person")
+    db.session.add(party)
+    depts = db.session.execute(select(Department).order_by(Department.id)).scalars().all()
+    cases = db.session.execute(select(Case).where(Case.purpose != "accusation", Case.reception_id.is_not(None))
+                               .order_by(Case.id)).scalars().all()
+    more = db.session.execute(select(Case).where(Case.purpose != "accusation", Case.department_id.is_not(None),
+                                                 Case.reception_id.is_(None)).order_by(Case.id)).scalars().all()
+    assert len(cases) >= 4 and len(depts) >= 6
+    for case in cases[:2] + more[:2]:
+        db.session.add(CaseParty(case=case, party=party, role="petitioner"))
+    db.session.commit()
+    client, url = make_client("clerk"), f"/admin/person/{party.id}/"
+    later = [c.id for c in cases[2:6] + more[2:12]]
+    pid = party.id
+    few = _selects(client, url)
+    for case_id in later:
+        db.session.add(CaseParty(case_id=case_id, party_id=pid, role="petitioner"))
+    db.session.commit()
+    many = _selects(client, url)
+    assert 'id="person-case-count">' in client.get(url).get_data(as_text=True)
+    assert many == few, (few, many)
+
+
+def test_destruction_page_queries_do_not_grow_with_the_files_due(make_client):
+    from datetime import date
+
+    from sqlalchemy import text
+
+    from models import ArchiveRecord
+    ids = db.session.execute(select(ArchiveRecord.id).order_by(ArchiveRecord.id)).scalars().all()
+    assert len(ids) >= 8
+    for i in ids[:2]:
+        db.session.execute(text("UPDATE archive_record SET filed_on = :d, retention = '10y' WHERE id = :i"),
+                           {"d": date(2016, 3, 1), "i": i})
+    db.session.commit()
+    client = make_client("archivist")
+    few = _selects(client, "/admin/destruction/?year=2026")
+    for i in ids[2:8]:
+        db.session.execute(text("UPDATE archive_record SET filed_on = :d, retention = '10y' WHERE id = :i"),
+                           {"d": date(2016, 3, 1), "i": i})
+    db.session.commit()
+    many = _selects(client, "/admin/destruction/?year=2026")
+    page = client.get("/admin/destruction/?year=2026").get_data(as_text=True)
+    assert page.count('class="propose-form"') == 8
+    assert many == few, (few, many)
