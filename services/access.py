@@ -590,11 +590,6 @@ def may_request_loan(session, user, record=None):
     return record is None or _record_in_reach(session, user, record)
 
 
-def may_borrow_for_others(user):
-    """The archivist files a loan request for someone without an account (借阅人姓名/单位)."""
-    return _role(user) == ARCHIVIST
-
-
 def may_decide_loan(session, user, loan=None):
     """A leader approves or denies a loan of a file in their reach. (Not their own request:
     services/archive.py refuses that with a message rather than a closed door.)"""

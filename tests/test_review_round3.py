@@ -340,3 +340,51 @@ def test_destruction_page_queries_do_not_grow_with_the_files_due(make_client):
     page = client.get("/admin/destruction/?year=2026").get_data(as_text=True)
     assert page.count('class="propose-form"') == 8
     assert many == few, (few, many)
+
+
+# ---- the case page's extension row ------------------------------------------------------------------
+
+def test_the_extension_row_hides_what_the_timeline_hides(make_client):
+    """The 延期申请 row repeats the handler's reason; a case number in it that the reader may not
+    see is hidden there as on the timeline (an assisting department reads the page too)."""
+    from models import Case, CaseAssist, Department
+    from services import access, workflow
+    handler1, handler2 = _user("handler1"), _user("handler2")
+    rs = db.session.execute(select(Department).where(Department.name == "县人力资源和社会保障局")).scalar_one()
+    mine = db.session.execute(select(Case).where(
+        Case.status == "handling", Case.department_id == handler1.department_id, Case.extension_state.is_(None),
+        Case.extension_used.is_(False)).order_by(Case.id)).scalars().first()
+    other = next(c for c in db.session.execute(select(Case).where(
+        Case.department_id == handler1.department_id, Case.id != mine.id).order_by(Case.id)).scalars()
+        if not access.can_see_case(db.session, handler2, c))
+    db.session.add(CaseAssist(case=mine, department=rs))
+    db.session.commit()
+    workflow.perform(db.session, handler1, mine, "extend_request", days="15",
+                     reason=f"与{other.number}系同一小区问题，需合并协调")
+    db.session.commit()
+    page = make_client("handler2").get(f"/admin/case/details/?id={mine.id}").get_data(as_text=True)
+    assert 'id="case-extension"' in page and "系同一小区问题" in page
+    assert other.number not in page
+    # the responsible department reads its own reason whole
+    assert other.number in make_client("handler1").get(f"/admin/case/details/?id={mine.id}").get_data(as_text=True)
+
+
+def test_the_extension_decision_form_hides_a_number_out_of_the_leaders_reach(make_client):
+    from models import Case, Department
+    from services import access, workflow
+    handler1 = _user("handler1")
+    zj = db.session.execute(select(Department).where(Department.name == "县住房和城乡建设局")).scalar_one()
+    leader = _sub_leader(zj)
+    mine = db.session.execute(select(Case).where(
+        Case.status == "handling", Case.department_id == handler1.department_id, Case.extension_state.is_(None),
+        Case.extension_used.is_(False)).order_by(Case.id)).scalars().first()
+    other = next(c for c in db.session.execute(select(Case).where(Case.department_id.is_not(None))
+                                               .order_by(Case.id)).scalars()
+                 if not access.can_see_case(db.session, leader, c))
+    workflow.perform(db.session, handler1, mine, "extend_request", days="15",
+                     reason=f"与{other.number}涉及同一地块，需会商")
+    db.session.commit()
+    resp = make_client("leader_zj").get(f"/admin/moves/extend_decide/{mine.id}/")
+    page = resp.get_data(as_text=True)
+    assert resp.status_code == 200 and 'id="move-extension"' in page and "涉及同一地块" in page
+    assert other.number not in page

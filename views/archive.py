@@ -139,7 +139,7 @@ class ArchiveView(ServiceSearchMixin, SecureModelView):
             refusal = svc.ALREADY_LENT
         today = office_today()
         return self.render("archive/loan_request.html", record=record, form=form, refusal=refusal,
-                           for_others=access.may_borrow_for_others(current_user),
+                           for_others=current_user.role == access.ARCHIVIST,
                            today=today, max_due=svc.max_due_back(today), max_days=svc.MAX_LOAN_DAYS), status
 
 

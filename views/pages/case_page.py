@@ -125,6 +125,7 @@ def build(session, user, case):
         },
         "extension": label(EXTENSION_STATES, case.extension_state),
         "extension_by": extension_outcome(case) if case.extension_state else "",
+        "extension_reason": shown_note.text(case.extension_reason),
         "review_level": REVIEW_LEVELS.get(case.review_level, ""),
         "review_cases": [c for c in case.review_cases if access.can_see_case(session, user, c)],
     }
