@@ -275,9 +275,6 @@ class _Selects:
     def _grab(self, conn, cursor, statement, parameters, context, executemany):
         if statement.lstrip().upper().startswith("SELECT"):
             self.n += 1
-            import os
-            if os.environ.get("XF_SHOW_SQL"):
-                print("SQL>", statement[:150].replace("\n", " "))
 
     def __exit__(self, *exc):
         from sqlalchemy import event
