@@ -192,10 +192,11 @@ def create_app(config=None):
 
     from views import register_views
     from views.auth import bp as auth_bp, install_limiter
-    from views.guards import csp_nonce, register_guards
+    from views.guards import csp_nonce, install_row_ids, register_guards
     from views.errors import register_error_handlers
     from views.filters import register_template_helpers
 
+    install_row_ids(app)
     app.register_blueprint(auth_bp)
     install_limiter(app)
     register_guards(app)

@@ -17,8 +17,8 @@ assigned discipline department only.
 """
 from sqlalchemy import String, and_, cast, event, false, or_, select, true
 
-from models import (ArchiveLoan, ArchiveRecord, Attachment, AuditLog, CaseAssist, Case,
-                    CaseEvent, CaseInterest, CaseParty, ChangeLog, Department, Hearing, PackageAssignment,
+from models import (ArchiveDestruction, ArchiveLoan, ArchiveRecord, Attachment, AuditLog, CaseAssist,
+                    Case, CaseEvent, CaseInterest, CaseParty, ChangeLog, Department, Hearing, PackageAssignment,
                     PackageProgress, Party, ReceptionSchedule, User, package_cases)
 from services import inputs
 
@@ -623,6 +623,19 @@ def may_propose_destruction(session, user, record=None):
     if _role(user) != ARCHIVIST or not may_view(user, "destruction", C):
         return False
     return record is None or _record_in_reach(session, user, record)
+
+
+def destruction_filter(session, user):
+    """The destroyed files' ledger (销毁记录): its case is gone, so its reach is no longer known.
+    The archive's keepers (admin, archivist) and a leader who oversees every case read it whole;
+    another leader reads the destructions they decided (an accusation against their own unit,
+    destroyed by someone else, stays out of sight)."""
+    role = _role(user)
+    if role in (ADMIN, ARCHIVIST) or (role == LEADER and _dept_kind(session, user.department_id) == "office"):
+        return true()
+    if role == LEADER:
+        return ArchiveDestruction.decided_by_id == user.id
+    return false()
 
 
 def may_decide_destruction(session, user, destruction=None):

@@ -66,14 +66,23 @@ def note_filter(session, user, case, may_download):
     withheld = [a.filename for a in case.attachments if not may_download[a.id]]
     numbers = case_number_pattern(session)
 
-    def shown(event):
-        note = event.note or ""
+    def shown_text(text):
+        text = text or ""
         for name in withheld:
-            note = note.replace(name, SECRET_FILE)
+            text = text.replace(name, SECRET_FILE)
         return numbers.sub(
-            lambda m: m.group(0) if m.group(0) == case.number or number_ok(m.group(0)) else HIDDEN_CASE, note)
+            lambda m: m.group(0) if m.group(0) == case.number or number_ok(m.group(0)) else HIDDEN_CASE, text)
 
+    def shown(event):
+        return shown_text(event.note)
+
+    shown.text = shown_text  # the same filter for the case's own copies of a note (延期理由)
     return shown
+
+
+def shown_text(session, user, case, text):
+    """A free text of `case` (its 延期理由) as this user may read it: see note_filter."""
+    return note_filter(session, user, case, downloadable(session, user, case)).text(text)
 
 
 def may_link(session, user, a, b):

@@ -17,6 +17,7 @@ import re
 from datetime import date
 
 from sqlalchemy import and_, event, or_, select
+from sqlalchemy.orm import selectinload
 from sqlalchemy.sql.elements import TextClause
 
 from models import (ArchiveDestruction, ArchiveLoan, ArchiveRecord, Attachment, Case, CaseAssist, CaseEvent,
@@ -71,7 +72,7 @@ def due_records(session, user, year):
     """(record, its destruction row or None) for the files in the user's reach whose retention ends in `year`."""
     records = session.execute(select(ArchiveRecord).where(
         expiry_clause(year), access.scope_filter(session, user, ArchiveRecord))
-        .order_by(ArchiveRecord.archive_number)).scalars().all()
+        .order_by(ArchiveRecord.archive_number).options(selectinload(ArchiveRecord.case))).scalars().all()
     rows = {d.record_id: d for d in session.execute(select(ArchiveDestruction).where(
         ArchiveDestruction.record_id.in_([r.id for r in records]))).scalars()} if records else {}
     return [(r, rows.get(r.id)) for r in records]
@@ -81,15 +82,19 @@ def pending(session, user):
     """Proposals waiting for this leader (in reach, not their own)."""
     if not access.may_decide_destruction(session, user):
         return []
-    return [d for d in session.execute(select(ArchiveDestruction).where(
-        ArchiveDestruction.status == "proposed", ArchiveDestruction.proposed_by_id != user.id)
-        .order_by(ArchiveDestruction.proposed_at)).scalars()
-        if access.may_decide_destruction(session, user, d)]
+    return list(session.execute(select(ArchiveDestruction).where(
+        ArchiveDestruction.status == "proposed", ArchiveDestruction.proposed_by_id != user.id,
+        ArchiveDestruction.record_id.in_(select(ArchiveRecord.id).where(
+            access.scope_filter(session, user, ArchiveRecord))))
+        .order_by(ArchiveDestruction.proposed_at).options(selectinload(ArchiveDestruction.proposed_by))).scalars())
 
 
-def destroyed(session):
-    return list(session.execute(select(ArchiveDestruction).where(ArchiveDestruction.status == "destroyed")
-                                .order_by(ArchiveDestruction.destroyed_at.desc())).scalars())
+def destroyed(session, user):
+    """The destruction records this user may read (access.destruction_filter)."""
+    return list(session.execute(select(ArchiveDestruction).where(
+        ArchiveDestruction.status == "destroyed", access.destruction_filter(session, user))
+        .order_by(ArchiveDestruction.destroyed_at.desc())
+        .options(selectinload(ArchiveDestruction.proposed_by), selectinload(ArchiveDestruction.decided_by))).scalars())
 
 
 def is_number_destroyed(session, number):

@@ -15,8 +15,10 @@ import re
 from dataclasses import dataclass, field
 
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import selectinload
 
-from models import ArchiveRecord, Case, CaseParty, PackageAssignment, Party, package_cases
+from models import (ArchiveRecord, Case, CaseParty, PackageAssignment, Party, ReceptionSchedule,
+                    package_cases)
 from models.enums import OPEN_CASE_STATUSES, PARTY_ROLES
 from models.party import ID_CHARS, TAIL_LEN
 from services import access, validation
@@ -153,7 +155,9 @@ def person_page(session, user, party):
         select(Case, CaseParty.role).join(CaseParty, CaseParty.case_id == Case.id)
         .where(CaseParty.party_id == party.id, person_case_clause(session, user, party.id),
                or_(CaseParty.role.not_in(IDENTITY_ROLES), access.identity_clause(session, user)))
-        .order_by(Case.received_on.desc(), Case.id.desc())).all()
+        .order_by(Case.received_on.desc(), Case.id.desc())
+        .options(selectinload(Case.department),
+                 selectinload(Case.reception).selectinload(ReceptionSchedule.leader))).all()
     roles = {}
     for case, role in rows:
         roles.setdefault(case, []).append(PARTY_ROLES.get(role, role))
@@ -167,7 +171,8 @@ def person_page(session, user, party):
         pkgs = session.execute(
             select(PackageAssignment).join(package_cases, package_cases.c.package_id == PackageAssignment.id)
             .where(package_cases.c.case_id.in_(ids), access.package_filter(session, user))
-            .distinct().order_by(PackageAssignment.id.desc())).scalars().all()
+            .distinct().order_by(PackageAssignment.id.desc())
+            .options(selectinload(PackageAssignment.leader))).scalars().all()
         page.packages = [(p, package_rules.redactor(session, user, p)(p.title)) for p in pkgs]
     return page
 

@@ -4,8 +4,9 @@ import secrets
 
 from flask import g, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.routing import IntegerConverter
 
-from services.inputs import MSG_CONTROL_CHARS, has_control_chars
+from services.inputs import MAX_ID, MSG_CONTROL_CHARS, has_control_chars
 from views.errors import _page
 
 # Pages a user with a temporary password may still open.
@@ -32,6 +33,19 @@ def _bad_input():
             if has_control_chars(key) or has_control_chars(value):
                 return True
     return False  # uploaded file names are cleaned where they are stored (services/attachments.py)
+
+
+class RowIdConverter(IntegerConverter):
+    """`<int:...>` in a URL: a row id the database can hold (1..MAX_ID), anything else does not
+    match the route (404), instead of reaching the database and failing there (a 500)."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def install_row_ids(app):
+    """Before any route is added: every `<int:...>` of the app is a RowIdConverter."""
+    app.url_map.converters["int"] = RowIdConverter
 
 
 def register_guards(app):

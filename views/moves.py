@@ -13,7 +13,7 @@ from wtforms import (Form, HiddenField, RadioField, SelectField, SelectMultipleF
 from wtforms.widgets import DateInput, NumberInput
 
 from models import Case, Department, db
-from services import ServiceError, ValidationFailed, access, deadlines, settings, workflow
+from services import ServiceError, ValidationFailed, access, deadlines, disclosure, settings, workflow
 from services.workflow import spec
 from views.base import SecureBaseView
 from views.saving import CONFLICT, saving
@@ -171,6 +171,8 @@ class MovesView(SecureBaseView):
         return self.render("moves/form.html", move=move, title=label, case=case, form=form,
                            errors=list(errors), checklist=checklist,
                            extended_due=_extended_due(case) if move == "extend_decide" else None,
+                           extension_reason=(disclosure.shown_text(db.session, current_user, case, case.extension_reason)
+                                             if case.extension_state == "pending" else ""),
                            follow_up_required=checklist is not None and settings.follow_up_required(db.session),
                            submit=spec.MOVES[move].submit or "确定" + label, conflict=conflict)
 

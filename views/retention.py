@@ -28,7 +28,7 @@ class DestructionView(SecureBaseView):
         return self.render(
             "retention/index.html", year=year, this_year=today.year, error=error,
             due=retention.due_records(db.session, user, year), pending=retention.pending(db.session, user),
-            destroyed=retention.destroyed(db.session), statuses=retention.DESTRUCTION_STATUSES,
+            destroyed=retention.destroyed(db.session, user), statuses=retention.DESTRUCTION_STATUSES,
             retentions=RETENTION_PERIODS, expiry=retention.expiry_label,
             may_propose=access.may_propose_destruction(db.session, user),
             may_decide=access.may_decide_destruction(db.session, user)), 400 if error else 200

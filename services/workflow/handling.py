@@ -2,7 +2,7 @@
 from models import Case
 from models.enums import (PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
                           REVIEW_OUTCOMES, SATISFACTION)
-from services import ServiceError, deadlines
+from services import ServiceError, access, deadlines
 from services.workflow.common import (Fields, approval, day, event, iso, office_today, text_input,
                                      withdraw_extension)
 
@@ -14,6 +14,12 @@ def extension_open(session, actor, case, move):
         raise ServiceError("本阶段已延期一次，不能再次申请延期")
     if case.extension_state == "pending":
         raise ServiceError("已有延期申请待领导审批，不能重复申请")
+
+
+def follow_up_once(session, actor, case, move):
+    """The responsible department records its 回访 once; correcting it is the 信访办's."""
+    if case.follow_up_on is not None and not access.is_office_staff(actor):
+        raise ServiceError(f"回访已于{case.follow_up_on:%Y-%m-%d}登记，如需更正请联系信访办")
 
 
 def extension_pending(session, actor, case, move):

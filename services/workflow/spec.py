@@ -231,7 +231,7 @@ _ALL = (
                        description="对原处理意见维持、撤销或变更", shown=_is_review),
                  _text("handling_report", "办结报告", default=_report))),
     Move("follow_up", "回访", {CLERK, HANDLER}, ("replied", "closing", "closed"), responsible_only=True,
-         validate=handling.validate_follow_up, apply=handling.apply_follow_up,
+         guards=(handling.follow_up_once,), validate=handling.validate_follow_up, apply=handling.apply_follow_up,
          fields=(_date("follow_up_on", "回访日期"), _select("satisfaction", "满意度", SATISFACTION.items()),
                  _text("note", "回访情况"))),
     # ---- closing ----

@@ -79,13 +79,6 @@ def closing_line(case, moves):
     return None
 
 
-def _shown_moves(user, case, moves):
-    """The buttons of the case page: a handler's 回访 once, not again after it is recorded."""
-    if user.role == access.HANDLER and case.follow_up_on is not None:
-        return [(m, text) for m, text in moves if m != "follow_up"]
-    return moves
-
-
 def build(session, user, case):
     cal = deadlines.load_calendar(session)
     parties, by_person = [], {}
@@ -112,7 +105,7 @@ def build(session, user, case):
         "to_dept": e.to_department.name if e.to_department else "",
         "title": EVENT_ACTIONS.get(e.action, e.action), "note": shown_note(e), "data": e.data or {},
     } for e in case.events]
-    moves = _shown_moves(user, case, workflow.available_moves(session, user, case))
+    moves = workflow.available_moves(session, user, case)  # a handler's 回访 once: a guard of the move
     return {
         "closing_line": closing_line(case, [m for m, _text in moves]),
         "parties": parties,
@@ -137,6 +130,7 @@ def build(session, user, case):
         },
         "extension": label(EXTENSION_STATES, case.extension_state),
         "extension_by": extension_outcome(case) if case.extension_state else "",
+        "extension_reason": shown_note.text(case.extension_reason),
         "review_level": REVIEW_LEVELS.get(case.review_level, ""),
         "review_cases": [c for c in case.review_cases if access.can_see_case(session, user, c)],
         "hearings": case.hearings,
