@@ -23,11 +23,16 @@ from models.package import PackageAssignment, PackageProgress, package_cases  # 
 from models.archive import ArchiveRecord, ArchiveLoan, ArchiveDestruction, BackupRun  # noqa: E402
 from models.calendar import Holiday, HolidayYear  # noqa: E402
 from models.change import ChangeLog  # noqa: E402
+from models.screening import (  # noqa: E402
+    ScreeningRound, ScreeningReport, ScreeningReminder, ScreeningEntry, ScreeningProgress,
+    screening_entry_parties,
+)
 
 __all__ = [
     "db", "Department", "User", "Setting", "AuditLog", "Party", "Case", "CaseParty",
     "CaseEvent", "Attachment", "CaseAssist", "CaseInterest", "CaseCounter",
     "ReceptionSchedule", "ReceptionEvent", "PackageAssignment", "PackageProgress",
     "package_cases", "ArchiveRecord", "ArchiveLoan", "ArchiveDestruction", "BackupRun", "Holiday", "HolidayYear",
-    "ChangeLog",
+    "ChangeLog", "ScreeningRound", "ScreeningReport", "ScreeningReminder", "ScreeningEntry",
+    "ScreeningProgress", "screening_entry_parties",
 ]

@@ -16,7 +16,9 @@ def register_views(admin):
     from views.trace import register as trace
     from views.backup import register as backup
     from views.retention import register as retention
+    from views.screening import register as screening
 
-    for register in (todo, cases, registration, moves, parties, reception, packages, archive, reports, org, calendar,
+    for register in (todo, cases, registration, moves, parties, reception, packages, screening, archive, reports, org,
+                     calendar,
                      trace, backup, retention):
         register(admin)
