@@ -65,7 +65,7 @@ def reporting_departments(session):
     信访局 itself (it collects the reports)."""
     return list(session.execute(select(Department).where(
         Department.active.is_(True), Department.parent_id.is_not(None), Department.kind != "office")
-        .order_by(Department.sort_order, Department.name)).scalars())
+        .order_by(Department.sort_order, Department.id)).scalars())
 
 
 # ---- rounds and reports -----------------------------------------------------------------------
@@ -131,7 +131,7 @@ def reports_of(session, user, rnd):
         select(ScreeningReport).join(Department, Department.id == ScreeningReport.department_id)
         .where(ScreeningReport.round_id == rnd.id, access.screening_report_filter(session, user))
         .options(selectinload(ScreeningReport.reminders))
-        .order_by(Department.sort_order, Department.name)).scalars())
+        .order_by(Department.sort_order, Department.id)).scalars())
 
 
 def get_report(session, user, report_id):
@@ -540,7 +540,7 @@ def monthly_table(session, user, month):
         .join(Department, Department.id == ScreeningEntry.department_id)
         .where(ScreeningEntry.found_on >= month, ScreeningEntry.found_on <= end, entry_filter(session, user))
         .group_by(Department.id, Department.name, Department.sort_order, ScreeningEntry.category)
-        .order_by(Department.sort_order, Department.name, ScreeningEntry.category)).all()
+        .order_by(Department.sort_order, Department.id, ScreeningEntry.category)).all()
     order = {c: i for i, c in enumerate(CATEGORIES)}
     table = MonthlyTable(month)
     by_unit = {}
@@ -591,7 +591,7 @@ def major_risks(session, user, month):
                entry_filter(session, user))
         .options(selectinload(ScreeningEntry.progress), selectinload(ScreeningEntry.leader),
                  selectinload(ScreeningEntry.department))
-        .order_by(Department.sort_order, Department.name, ScreeningEntry.found_on, ScreeningEntry.id)).scalars())
+        .order_by(Department.sort_order, Department.id, ScreeningEntry.found_on, ScreeningEntry.id)).scalars())
 
 
 def tendencies(entry):
@@ -675,7 +675,7 @@ class BacklogRow:
 def backlog(session, user, today=None, days=None, min_petitions=3):
     """信访积案排查登记表: open cases in reach that are older than `days` (the office's setting
     积案排查期限) or whose matter has `min_petitions` or more petitions. One row per matter (its
-    latest open case), oldest first."""
+    oldest open case: the one open longest), oldest first."""
     from services.statistics import _petitioner_names
     today = today or office_today()
     days = settings.backlog_days(session) if days is None else days
@@ -691,7 +691,7 @@ def backlog(session, user, today=None, days=None, min_petitions=3):
     latest = {}
     for c in cases:
         key = roots.get(c.id, ("case", c.id))
-        if key not in latest or (c.received_on, c.id) > (latest[key].received_on, latest[key].id):
+        if key not in latest or (c.received_on, c.id) < (latest[key].received_on, latest[key].id):
             latest[key] = c
     keep = sorted(latest.values(), key=lambda c: (c.received_on, c.id))
     names = _petitioner_names(session, user, keep)
