@@ -324,3 +324,13 @@ def test_bad_entry_input_is_named_and_nothing_is_stored(office):
     assert e["party_ids"] == ["未找到证件号码为110101199003071234的信访人（或不在您的查看范围内）"]
     db.session.rollback()
     assert db.session.execute(select(ScreeningEntry.id)).first() is None
+
+
+def test_the_backlog_days_setting_is_checked(app):
+    base = {"office_name": "示范县信访局", "number_prefix": "", "due_soon_working_days": "3",
+            **{k: "calendar" for k in settings.CLOCK_MODE_KEYS}}
+    assert settings.check({**base, "backlog_days": "120"})["backlog_days"] == "120"
+    with pytest.raises(ValidationFailed) as exc:
+        settings.check({**base, "backlog_days": "0"})
+    assert exc.value.errors["backlog_days"] == ["请填写1至3650之间的整数"]
+    assert settings.backlog_days(db.session) == 90

@@ -15,7 +15,7 @@ from models import Case, PackageAssignment, ScreeningEntry, db
 from tests.conftest import DEMO_TODAY, noon
 from tests.factories import leaders_office, make_dept, make_user
 from tests.services.test_screening import _month_of_entries
-from tests.views.test_registration_view import GOOD_ID, base_form
+from tests.views.test_registration_view import base_form
 
 
 @pytest.fixture
