@@ -275,7 +275,7 @@ def leader_choices(session):
                                 .order_by(User.rank_order, User.id)).scalars())
 
 
-def open_rounds_for(session, today=None):
+def open_rounds_for(session):
     """Rounds an entry may be filed into: the latest ones first."""
     return list(session.execute(select(ScreeningRound).order_by(ScreeningRound.start_on.desc())
                                 .limit(6)).scalars())

@@ -18,7 +18,7 @@ def register_views(admin):
     from views.retention import register as retention
     from views.screening import register as screening
 
-    for register in (todo, cases, registration, moves, parties, reception, packages, screening, archive, reports, org,
+    for register in (todo, cases, registration, moves, parties, reception, packages, archive, reports, screening, org,
                      calendar,
                      trace, backup, retention):
         register(admin)

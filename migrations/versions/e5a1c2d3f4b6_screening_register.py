@@ -1,4 +1,8 @@
-"""screening register
+"""screening register (矛盾纠纷排查化解)
+
+Screening rounds (排查批次), one report row per reporting unit and round (submitted with entries or as a
+零报告; late is derived from the round's due date), reminders (催报), the entries (矛盾纠纷/信访苗头隐患)
+with their linked parties, progress, and links to the case and the 包案 they became.
 
 Revision ID: e5a1c2d3f4b6
 Revises: c3f1a9d2e7b4
