@@ -162,7 +162,7 @@ class ScreeningEntryView(SecureModelView):
         "department": lambda v, c, m, n: m.department.name if m.department else "",
     }
     column_default_sort = ("found_on", True)
-    column_sortable_list = ("found_on", "risk_level", "status")
+    column_sortable_list = ("found_on", "status")
     column_searchable_list = ("place", "summary", "parties_text")
     column_filters = ("status", "risk_level", "category", "found_on", "department.name")
 
