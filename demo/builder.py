@@ -19,7 +19,7 @@ from demo.data import (ACCUSATIONS, AREA_CODES, CATALOGUE, CATEGORY_DEPTS, CATEG
                        DECLINE_REASONS, DEMO_PASSWORD, DEPARTMENT_ALIASES, DEPARTMENTS, ESTATES, ETHNICITIES,
                        EXTENSION_REASONS, FOLLOW_UP_NOTES, FORWARD_TARGETS, GIVEN_F, GIVEN_M,
                        HOSPITALS, INSTRUCTIONS, MORE_HANDLERS, OCCUPATIONS, PROJECTS,
-                       RECEIPT_REFUSED_NOTE, ROADS, SCHOOLS, STATUS_MIX, STORIES, SUGGESTIONS,
+                       RECEIPT_REFUSED_NOTE, ROADS, SCHOOLS, SCREENING_ENTRIES, STATUS_MIX, STORIES, SUGGESTIONS,
                        SUPERVISE_NOTES, SURNAMES, TOWNS, UNIT_ACCUSATION, USERS, VOID_REASON)
 from models import (CaseEvent, Department, Holiday, PackageAssignment, PackageProgress, Party,
                     ReceptionEvent, ReceptionSchedule, Setting, User)
@@ -233,6 +233,7 @@ class Builder:
         for make in self.finish:
             make()
         s.flush()
+        self.build_screening()
         counts = {
             "departments": len(self.depts), "users": len(self.users), "cases": len(self.plans),
             "parties": s.execute(select(func.count()).select_from(Party)).scalar(),
@@ -808,6 +809,61 @@ class Builder:
         for plan, at in stamps:
             self.s.add(CaseEvent(case=plan.case, action="package", at=at, actor_id=self.users["clerk"].id,
                                  note=note, data={}))
+
+    def build_screening(self):
+        """Two screening rounds: the previous half month (all but 河口镇 reported, 人社局 late, 河口镇
+        reminded) and the current one (only 教育局 has made a 零报告 so far)."""
+        from models import ScreeningEntry, ScreeningProgress, ScreeningReminder, ScreeningReport, ScreeningRound
+        from services import screening
+        u = self.users
+        label, start, end, due = screening.half_month(self.today)
+        plabel, pstart, pend, pdue = screening.half_month(start - timedelta(days=1))
+        units = screening.reporting_departments(self.s)
+        prev = ScreeningRound(period_label=plabel, start_on=pstart, end_on=pend, due_on=pdue,
+                              opened_by_id=u["clerk"].id, opened_at=_ts(pstart, 9))
+        cur = ScreeningRound(period_label=label, start_on=start, end_on=end, due_on=due,
+                             opened_by_id=u["clerk"].id, opened_at=_ts(start, 9))
+        for rnd in (prev, cur):
+            rnd.reports = [ScreeningReport(department_id=d.id) for d in units]
+            self.s.add(rnd)
+        self.s.flush()
+        found = {}
+        for (dept, place, parties, cat, summary, people, risk, extreme, collective, measures, leader, person,
+             status, progress) in SCREENING_ENTRIES:
+            on = pend - timedelta(days=2)
+            entry = ScreeningEntry(
+                round_id=prev.id, department_id=self.depts[dept].id, found_on=on, place=place,
+                parties_text=parties, category=cat, summary=summary, people_count=people, risk_level=risk,
+                threatens_extreme=extreme, collective_tendency=collective, measures=measures,
+                leader_id=u[leader].id if leader else None, responsible_person=person, status=status,
+                resolved_on=min(self.today, pend + timedelta(days=3)) if status == "resolved" else None,
+                created_by_id=self.handler_of[dept].id, created_at=_ts(on, 15))
+            if progress:
+                entry.progress.append(ScreeningProgress(on=min(self.today, pend + timedelta(days=3)), text=progress,
+                                                        author_id=self.handler_of[dept].id))
+            self.s.add(entry)
+            found[dept] = found.get(dept, 0) + 1
+        late = "县人力资源和社会保障局"
+        for report in prev.reports:
+            name = next(d.name for d in units if d.id == report.department_id)
+            if name == "河口镇人民政府":
+                report.reminders.append(ScreeningReminder(sent_at=_ts(pdue + timedelta(days=1), 9),
+                                                          sent_by_id=u["clerk"].id))
+                continue
+            day = min(self.today, pdue + timedelta(days=2) if name == late else pdue - timedelta(days=1))
+            who = self.handler_of.get(name)
+            report.is_zero = name not in found
+            report.entry_count = found.get(name, 0)
+            report.submitted_on = day
+            report.submitted_at = _ts(day, 16)
+            report.submitted_by_id = (who or u["clerk"]).id
+        for report in cur.reports:
+            if report.department_id == self.depts["县教育局"].id and self.today > start:
+                report.is_zero = True
+                report.submitted_on = self.today - timedelta(days=1)
+                report.submitted_at = _ts(report.submitted_on, 10)
+                report.submitted_by_id = u["handler5"].id
+        self.s.flush()
 
     def plan_archive(self):
         """The archivist's input for each filing: 档号 in order of filing, one sequence a year."""

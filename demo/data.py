@@ -306,3 +306,25 @@ DEMO_PASSWORD = "demo1234"
 
 RECEIPT_REFUSED_NOTE = "信访人拒绝在送达回证上签字，送达人已注明拒签情况和日期，并由见证人签名。"
 VOID_REASON = "同一封来信被重复登记，本条作废。"
+
+# 矛盾纠纷排查 (services/screening.py): entries of the previous half month's round, as the units
+# reported them. (department, place, parties, category, summary, people, risk, 扬言, 集体访倾向,
+# measures, 包保 leader username, responsible person, status, progress)
+SCREENING_ENTRIES = [
+    ("县住房和城乡建设局", "城关镇锦绣华庭小区", "锦绣华庭小区业主", "城乡建设",
+     "锦绣华庭小区业主因开发商逾期未办理不动产权证，酝酿到县政府集体上访，个别业主在业主群内扬言堵路。",
+     60, "major", True, True, "住建局牵头约谈开发商，明确办证时间表；社区逐户走访，做好解释疏导。",
+     "leader", "刘强", "resolving", "住建局约谈开发商，开发商书面承诺两个月内完成首次登记。"),
+    ("县住房和城乡建设局", "城关镇人民路", "沿街商户", "城乡建设",
+     "人民路改造施工占道时间过长，沿街商户反映影响经营，要求缩短工期。",
+     8, "general", False, False, "督促施工单位分段施工，设置临时通道。",
+     None, "刘强", "resolved", "施工单位调整方案分段施工，商户表示理解。"),
+    ("县人力资源和社会保障局", "工业园区二号路", "顺发劳务农民工", "劳动社保",
+     "工业园区项目30余名农民工工资被拖欠，包工头失联，农民工商议到市里讨薪。",
+     32, "serious", False, True, "劳动保障监察大队立案调查，启动工资保证金先行垫付程序。",
+     "leader2", "孙倩", "resolving", "已核实欠薪名单和金额，保证金垫付申请已上报。"),
+    ("城关镇人民政府", "城关镇新华村", "新华村部分村民", "土地征收",
+     "新华村村民对征地补偿款分配方案有异议，村民小组内部矛盾突出。",
+     15, "general", False, False, "镇村干部入户做工作，指导召开村民代表会议重新表决。",
+     None, "何淑芬", "screening", ""),
+]

@@ -24,11 +24,16 @@ from models.archive import ArchiveRecord, ArchiveLoan, ArchiveDestruction, Backu
 from models.calendar import Holiday, HolidayYear  # noqa: E402
 from models.change import ChangeLog  # noqa: E402
 from models.hearing import Hearing  # noqa: E402
+from models.screening import (  # noqa: E402
+    ScreeningRound, ScreeningReport, ScreeningReminder, ScreeningEntry, ScreeningProgress,
+    screening_entry_parties,
+)
 
 __all__ = [
     "db", "Department", "User", "UserPreference", "Setting", "AuditLog", "Party", "Case", "CaseParty",
     "CaseEvent", "Attachment", "CaseAssist", "CaseInterest", "CaseCounter",
     "ReceptionSchedule", "ReceptionEvent", "PackageAssignment", "PackageProgress",
     "package_cases", "ArchiveRecord", "ArchiveLoan", "ArchiveDestruction", "BackupRun", "Holiday", "HolidayYear",
-    "ChangeLog", "Hearing",
+    "ChangeLog", "Hearing", "ScreeningRound", "ScreeningReport", "ScreeningReminder", "ScreeningEntry",
+    "ScreeningProgress", "screening_entry_parties",
 ]

@@ -80,6 +80,11 @@ PACKAGE_STATUSES = {"proposed": "待领导确认", "active": "化解中", "finis
 PACKAGE_OPEN = ("proposed", "active")  # a case sits in at most one open package
 PACKAGE_OUTCOMES = {"resolved": "已化解", "stopped": "息诉罢访", "unresolved": "未化解"}
 
+RISK_LEVELS = {"general": "一般", "serious": "较大", "major": "重大"}
+SCREENING_STATUSES = {"screening": "排查中", "resolving": "化解中", "resolved": "已化解",
+                      "converted": "已转信访事项", "reported": "已上报"}
+SCREENING_OPEN = ("screening", "resolving", "reported")  # not yet resolved nor become a case
+
 VOLUME_TYPES = {"special": "专卷", "ordinary": "普通"}
 RETENTION_PERIODS = {"permanent": "永久", "30y": "30年", "10y": "10年"}
 LOAN_STATUSES = {

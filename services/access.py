@@ -19,7 +19,8 @@ from sqlalchemy import String, and_, cast, event, false, or_, select, true
 
 from models import (ArchiveDestruction, ArchiveLoan, ArchiveRecord, Attachment, AuditLog, CaseAssist,
                     Case, CaseEvent, CaseInterest, CaseParty, ChangeLog, Department, Hearing, PackageAssignment,
-                    PackageProgress, Party, ReceptionSchedule, User, package_cases)
+                    PackageProgress, Party, ReceptionSchedule, ScreeningEntry, ScreeningProgress,
+                    ScreeningReminder, ScreeningReport, ScreeningRound, User, package_cases)
 from services import inputs
 
 ADMIN, CLERK, HANDLER, LEADER, ARCHIVIST = "admin", "clerk", "handler", "leader", "archivist"
@@ -273,6 +274,47 @@ def package_filter(session, user):
     return clause
 
 
+def screening_filter(session, user):
+    """矛盾纠纷排查 entries: office staff and the 信访局's own leaders all; a handler his department
+    and those below it; a leader his branch and the entries he is the 包保 leader of."""
+    role = _role(user)
+    if role in OFFICE_ROLES:
+        return true()
+    if role not in (HANDLER, LEADER):
+        return false()
+    if role == LEADER and _dept_kind(session, user.department_id) == "office":
+        return true()
+    depts = user_dept_ids(session, user)
+    clause = ScreeningEntry.department_id.in_(depts) if depts else false()
+    if role == LEADER:
+        clause = or_(clause, ScreeningEntry.leader_id == user.id)
+    return clause
+
+
+def screening_report_filter(session, user):
+    """A unit's report rows in a round: office staff (and the 信访局's leaders) every unit's,
+    handlers and leaders their branch's (who else has not reported is the office's business)."""
+    role = _role(user)
+    if role in OFFICE_ROLES:
+        return true()
+    if role not in (HANDLER, LEADER):
+        return false()
+    if role == LEADER and _dept_kind(session, user.department_id) == "office":
+        return true()
+    depts = user_dept_ids(session, user)
+    return ScreeningReport.department_id.in_(depts) if depts else false()
+
+
+def may_file_screening(session, user, department_id):
+    """Entries and reports of a unit are filed by the office or by a handler of that unit's branch."""
+    role = _role(user)
+    if not may_view(user, "screening", C):
+        return False
+    if role in OFFICE_ROLES:
+        return True
+    return department_id in user_dept_ids(session, user)
+
+
 def loan_filter(session, user):
     role = _role(user)
     if role in OFFICE_ROLES or role == ARCHIVIST:
@@ -345,6 +387,17 @@ def scope_filter(session, user, model):
     if model is PackageProgress:
         return PackageProgress.package_id.in_(
             select(PackageAssignment.id).where(package_filter(session, user)))
+    if model is ScreeningEntry:
+        return screening_filter(session, user) if may_view(user, "screening", R) else false()
+    if model is ScreeningProgress:
+        return ScreeningProgress.entry_id.in_(select(ScreeningEntry.id).where(scope_filter(session, user, ScreeningEntry)))
+    if model is ScreeningRound:
+        return true() if may_view(user, "screening_round", R) else false()
+    if model is ScreeningReport:
+        return screening_report_filter(session, user) if may_view(user, "screening_round", R) else false()
+    if model is ScreeningReminder:
+        return ScreeningReminder.report_id.in_(select(ScreeningReport.id).where(
+            scope_filter(session, user, ScreeningReport)))
     if model is Department:
         return department_filter(session, user)
     if model is User:
@@ -479,6 +532,9 @@ VIEW_RIGHTS = {
     "statistics": {ADMIN: {R}, CLERK: {R}, LEADER: {R}, HANDLER: {R}},
     "export": {ADMIN: {R}, CLERK: {R}, LEADER: {R}, HANDLER: {R}},
     "import": {CLERK: {R, C}},
+    # 矛盾纠纷排查: rounds are opened by the office; entries filed by the office and the units' handlers
+    "screening_round": {ADMIN: {R}, CLERK: {R, C, E}, LEADER: {R}, HANDLER: {R}},
+    "screening": {ADMIN: {R}, CLERK: {R, C, E}, LEADER: {R}, HANDLER: {R, C, E}},
 }
 
 

@@ -95,6 +95,8 @@ def petitioner_names(case, session=None, user=None):
 def default_title(cases):
     """The title of a package when none is typed: no names and no case numbers (the title is
     shown to everyone who sees the package, some of whom may not know the accuser or see the case)."""
+    if not cases:
+        return "矛盾纠纷包案化解"
     first = cases[0]
     subject = (first.category or "").strip() or "信访"
     return f"{subject}问题包案（{len(cases)}件）"
@@ -207,6 +209,8 @@ class PackageInput:
     deadline: date | str | None = None  # as typed; read by propose
     plan: str = ""
     title: str = ""
+    # A package made from a 矛盾纠纷排查 entry (services/screening.py) may hold no case yet.
+    allow_no_cases: bool = False
 
 
 def missing_fields(data):
@@ -245,7 +249,7 @@ def propose(session, actor, data):
         raise ServiceError("只有信访办可以提出包案，领导确认后生效。")
     parsed = [inputs.parse_id(i) for i in (data.case_ids or [])]
     ids = [] if None in parsed else list(dict.fromkeys(parsed))
-    if not ids:
+    if not ids and not (data.allow_no_cases and None not in parsed):
         raise ValidationFailed({"case_ids": ["请选择要包案的信访事项。"]})
     msg = missing_message(data)
     if msg:

@@ -15,6 +15,8 @@ DEFAULTS = {
     # 再信访率: a new petition on the same matter within this many days after closing.
     "repeat_window_days": "90",
     "backup_max_age_days": "30",  # the dashboard warns when the last good backup is older
+    # 信访积案排查登记表: an open case older than this many days is listed.
+    "backlog_days": "90",
 }
 
 YES_NO = {"0": "否", "1": "是"}
@@ -30,6 +32,7 @@ LABELS = {
     "follow_up_required": "申请结案前须回访",
     "repeat_window_days": "再信访统计期（日）",
     "backup_max_age_days": "备份提醒周期（天）",
+    "backlog_days": "积案排查期限（日）",
 }
 
 
@@ -55,6 +58,13 @@ def office_name(session):
 
 def follow_up_required(session):
     return get(session, "follow_up_required") == "1"
+
+
+def backlog_days(session):
+    try:
+        return int(get(session, "backlog_days"))
+    except ValueError:
+        return int(DEFAULTS["backlog_days"])
 
 
 def repeat_window_days(session):
@@ -116,6 +126,12 @@ def check(data):
                                                          LABELS["repeat_window_days"], 1, REPEAT_WINDOW_MAX))
         except InputError:
             fields.add("repeat_window_days", MSG_REPEAT_WINDOW)
+    if data.get("backlog_days") not in (None, ""):
+        try:
+            values["backlog_days"] = str(parse_int(data.get("backlog_days"), LABELS["backlog_days"], 1,
+                                                   REPEAT_WINDOW_MAX))
+        except InputError:
+            fields.add("backlog_days", MSG_REPEAT_WINDOW)
     fields.done()
     return values
 

@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import and_, case as when, exists, extract, false, func, or_, select
 
 from models import (ArchiveLoan, ArchiveRecord, Case, CaseEvent, PackageAssignment,
-                    ReceptionSchedule)
+                    ReceptionSchedule, ScreeningReport)
 from models.enums import OPEN_CASE_STATUSES, PACKAGE_OPEN
 from services import access, deadlines
 from services.access import ARCHIVIST, CLERK, HANDLER, LEADER
@@ -173,6 +173,16 @@ def _packages(session, ctx, *more):
     return _count(PackageAssignment, and_(PackageAssignment.leader_id == ctx.user.id, *more))
 
 
+def _screening(reminded):
+    """A unit's screening reports not yet submitted (services/screening.py), or those of them the
+    office has reminded (催报)."""
+    def count(session, ctx):
+        from services import screening
+        clause = screening.pending_clause(session, ctx.user, reminded=reminded)
+        return _count(ScreeningReport, clause if clause is not None else false())
+    return count
+
+
 OTHER_LINES = {
     # key: (label, (session, ctx) -> scalar subquery, what it opens)
     "loans_to_decide": (LOAN_LINES["decide"][0], lambda s, ctx: _count(ArchiveLoan, _loans_to_decide(s, ctx)),
@@ -186,11 +196,13 @@ OTHER_LINES = {
         ReceptionSchedule.leader_id == ctx.user.id, ReceptionSchedule.status != "cancelled",
         ReceptionSchedule.day.between(*ctx.week))), ("page", "my_reception")),
     "loans_due": (LOAN_LINES["due"][0], lambda s, ctx: _count(ArchiveLoan, _loans_due(s, ctx)), ("loans", "due")),
+    "screening_pending": ("矛盾纠纷排查待报送", _screening(False), ("page", "screening_round")),
+    "screening_reminded": ("排查报送被催报", _screening(True), ("page", "screening_round")),
 }
 
 ROLE_LINES = {
     HANDLER: ("sign_for", "supervised", "instructed", "extension_decided", "redo", "mine_due_soon",
-              "mine_overdue"),
+              "mine_overdue", "screening_pending", "screening_reminded"),
     LEADER: ("extend_decide", "hearing_decide", "close_decide", "loans_to_decide", "packages_to_accept", "packages_due",
              "receptions"),
     CLERK: ("registered", "notice_due", "to_assign", "returned", "replied", "overdue"),

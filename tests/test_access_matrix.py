@@ -178,6 +178,24 @@ MATRIX = {
     "destruction.index": E(frozenset({"admin", "archivist", "leader"})),
     "destruction.propose": E(ARCHIVIST, args=lambda w, role: {"record_id": w.sample("archive", role)[0]}),
     "destruction.decide": E(frozenset({"leader"}), args=lambda w, role: {"destruction_id": 1}),
+    # 排查化解 (views/screening.py): rounds opened and reminded by the office; entries filed by the
+    # office and the units' handlers; report 1 is the demo's first report, already submitted
+    "screening_round.index": E(STAFF),
+    "screening_round.details": E(STAFF, args=lambda w, role: {"round_id": 1}),
+    "screening_round.open_view": E(CLERK),
+    "screening_round.open_half_view": E(CLERK),  # the demo's current round exists: refused, nothing made
+    "screening_round.submit_view": E(STAFF, args=lambda w, role: {"report_id": 1}),
+    "screening_round.remind_view": E(CLERK, args=lambda w, role: {"report_id": 1}),
+    "screening_round.remind_all_view": E(CLERK, args=lambda w, role: {"round_id": 2_000_000}),
+    **doors("screening_entry", read=STAFF, create=frozenset({"clerk", "handler"}),
+            edit=frozenset({"clerk", "handler"})),
+    "screening_entry.progress_view": E(STAFF),
+    "screening_stats.index": E(STAFF),
+    "screening_stats.export": E(STAFF),
+    "screening_major.index": E(STAFF),
+    "screening_major.export": E(STAFF),
+    "screening_backlog.index": E(STAFF),
+    "screening_backlog.export": E(STAFF),
 }
 # -----------------------------------------------------------------------------------------------
 

@@ -17,7 +17,8 @@ def register_views(admin):
     from views.trace import register as trace
     from views.backup import register as backup
     from views.retention import register as retention
+    from views.screening import register as screening
 
-    for register in (todo, cases, registration, moves, parties, reception, packages, hearings, archive, reports, org,
-                     calendar, trace, backup, retention):
+    for register in (todo, cases, registration, moves, parties, reception, packages, hearings, archive, reports,
+                     screening, org, calendar, trace, backup, retention):
         register(admin)

@@ -70,6 +70,8 @@ class OfficeSettingsForm(Form):
                                      description="选择“是”时，须登记回访及满意度后才能申请结案")
     repeat_window_days = StringField("再信访统计期（日）",
                                      description="办结后多少日内就同一事项再次信访计入再信访率，默认90")
+    backlog_days = StringField("积案排查期限（日）",
+                               description="在办超过多少日的信访事项列入信访积案排查登记表，默认90")
 
 
 class OfficeSettingsView(SecureBaseView):

@@ -1,6 +1,6 @@
 """包案: list, propose (clerk), accept / progress / outcome (leader, handler), ledger Excel, 我的包案.
 Every door is scoped through services.packages.package_filter; the rules live in services/packages.py."""
-from flask import abort, flash, redirect, request
+from flask import abort, flash, redirect, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 from markupsafe import Markup
@@ -9,6 +9,7 @@ from models import PackageAssignment, db
 from models.enums import PACKAGE_OUTCOMES, PACKAGE_STATUSES
 from services import ServiceError
 from services import packages as svc
+from services import screening
 from services.clock import today as office_today
 from views.base import SecureBaseView, SecureModelView
 from views.saving import saving
@@ -55,7 +56,7 @@ class PackageView(SecureModelView):
         return redirect(self.get_url(".propose_view", cases=request.args.get("cases", "")))
 
     # ---- propose (clerk) -------------------------------------------------------------------
-    def _propose_page(self, cases, unknown, form, errors, status=200):
+    def _propose_page(self, cases, unknown, form, errors, status=200, entry=None):
         # The rank suggestion is for several cases at once (one area, one package per petitioner).
         suggestions = svc.suggest_leaders(db.session, cases) if len(cases) > 1 else []
         groups = len(suggestions)
@@ -64,33 +65,46 @@ class PackageView(SecureModelView):
             "packages/propose.html", cases=cases, unknown=unknown, form=form, errors=errors,
             suggestions=suggestions, several_petitioners=groups > 1, suggested_leader=suggested,
             leaders=svc.leader_choices(db.session), departments=svc.active_departments(db.session),
-            default_department=cases[0].department_id if cases else None,
+            default_department=cases[0].department_id if cases else None, entry=entry,
             names={c.id: svc.petitioner_names(c) for c in cases}), status
 
     @expose("/propose/", methods=("GET", "POST"))
     def propose_view(self):
         if not self.can_create:
             abort(403)
+        entry = None
+        if request.values.get("entry"):  # 包案 of a 矛盾纠纷排查 entry (services/screening.py)
+            entry = screening.get_entry(db.session, current_user, request.values.get("entry"))
+            if entry is None:
+                abort(404)
+            if request.method == "GET" and not screening.may_package(db.session, current_user, entry):
+                flash("该条目已列入包案或已化解，不能再包案。", "error")
+                return redirect(url_for("screening_entry.details_view", id=entry.id))
         text = request.values.get("cases", "")
+        if entry is not None and request.method == "GET" and "cases" not in request.args:
+            text = screening.package_prefill(entry)["cases"]
         cases, unknown = svc.find_cases(db.session, current_user, text)
         if request.method == "GET":
-            form = {"cases": text}
+            form = dict(screening.package_prefill(entry), cases=text) if entry is not None else {"cases": text}
             if request.args.get("leader_id"):
                 form["leader_id"] = request.args["leader_id"]
-            return self._propose_page(cases, unknown, form, {})
+            return self._propose_page(cases, unknown, form, {}, entry=entry)
         f = request.form
         if unknown:
             errors = {"case_ids": [svc.unknown_cases_message(unknown)]}
-            return self._propose_page(cases, unknown, f, errors, 400)
+            return self._propose_page(cases, unknown, f, errors, 400, entry=entry)
         data = svc.PackageInput(
             case_ids=[c.id for c in cases], leader_id=f.get("leader_id") or None,
             department_id=f.get("department_id") or None,
             responsible_person=(f.get("responsible_person") or "").strip(), deadline=f.get("deadline"),
-            plan=(f.get("plan") or "").strip(), title=(f.get("title") or "").strip())
+            plan=(f.get("plan") or "").strip(), title=(f.get("title") or "").strip(),
+            allow_no_cases=entry is not None)
         with saving() as result:
             pkg = svc.propose(db.session, current_user, data)
+            if entry is not None:
+                screening.link_package(db.session, current_user, entry, pkg)
         if not result.ok:
-            return self._propose_page(cases, unknown, f, result.errors, 400)
+            return self._propose_page(cases, unknown, f, result.errors, 400, entry=entry)
         flash(f"已提出包案“{pkg.title}”，待{pkg.leader.full_name}确认。", "success")
         return redirect(self.get_url(".details_view", id=pkg.id))
 
@@ -113,7 +127,8 @@ class PackageView(SecureModelView):
             departments=svc.active_departments(db.session) if may_adjust else [],
             may_progress=svc.may_progress(db.session, current_user, pkg),
             may_finish=svc.may_finish(current_user, pkg), outcomes=PACKAGE_OUTCOMES,
-            statuses=PACKAGE_STATUSES, today=office_today(), return_url=self.get_url(".index_view"))
+            statuses=PACKAGE_STATUSES, today=office_today(), return_url=self.get_url(".index_view"),
+            screening_entries=screening.entries_of_package(db.session, current_user, pkg))
 
     def _move(self, fn):
         pkg = self.get_one(request.args.get("id"))

@@ -8,7 +8,8 @@ from wtforms import (BooleanField, FieldList, Form, FormField, SelectField, Stri
 from models import Attachment, Case, db
 from models.enums import (ATTACHMENT_KINDS, CATEGORIES, CHANNELS, ETHNIC_GROUPS, ID_TYPES, PARTY_KINDS,
                           PURPOSES, SEXES, SOURCES)
-from services import ServiceError, access, attachments, audit, clock, departments, inputs, registration
+from services import (ServiceError, access, attachments, audit, clock, departments, inputs, registration,
+                      screening)
 from views.base import SecureBaseView
 from views.saving import PAGE, saving
 
@@ -120,20 +121,31 @@ class RegistrationView(SecureBaseView):
 
     @expose("/", methods=("GET", "POST"))
     def index(self):
-        form = RegistrationForm(request.form if request.method == "POST" else None)
+        entry = None
+        if request.values.get("entry"):  # a 矛盾纠纷排查 entry becoming a case (services/screening.py)
+            entry = screening.get_entry(db.session, current_user, request.values.get("entry"))
+            if entry is None:
+                abort(404)
+            if not screening.may_convert(db.session, current_user, entry):
+                flash("该条目已转为信访事项或已化解，不能再登记。", "error")
+                return redirect(url_for("screening_entry.details_view", id=entry.id))
+        if request.method == "GET" and entry is not None:
+            form = RegistrationForm(data=screening.case_prefill(entry))
+        else:
+            form = RegistrationForm(request.form if request.method == "POST" else None)
         if request.method == "GET":
             form.received_on.data = clock.today().isoformat()
         errors = {}
         if request.method == "POST":
-            errors, case = self._submit(form)
+            errors, case = self._submit(form, entry)
             if case is not None:
                 return redirect(url_for("case.details_view", id=case.id))
         extra = any(not e.form.is_blank() for e in form.representatives.entries)
         return self.render("registration/register.html", form=form, errors=errors, extra_representatives=extra,
-                           today=clock.today().isoformat(), labels=_labels(form),
+                           today=clock.today().isoformat(), labels=_labels(form), entry=entry,
                            departments=departments.picker_choices(db.session))
 
-    def _submit(self, form):
+    def _submit(self, form, entry=None):
         data = form_to_input(form)
         upload = request.files.get("letter_file")
         has_file = upload is not None and upload.filename
@@ -147,6 +159,9 @@ class RegistrationView(SecureBaseView):
         saved = None
         with saving(conflict_message=MSG_CONFLICT) as result:
             case = registration.register_case(db.session, current_user, data)
+            if entry is not None:
+                db.session.flush()
+                screening.link_case(db.session, current_user, entry, case)
             if has_file:
                 db.session.flush()
                 saved = attachments.save(db.session, current_user, case, upload, form.letter_kind.data,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event as sa_event
 from sqlalchemy import select
 
-from models import (ArchiveLoan, ArchiveRecord, Case, CaseEvent, CaseParty, PackageAssignment, Party,
+from models import (ArchiveLoan, ArchiveRecord, Case, CaseEvent, CaseParty, PackageAssignment, Party, ScreeningReport,
                     ReceptionSchedule, User, db)
 from services import access, deadlines, todo, workflow
 from services.clock import OFFICE_TZ
@@ -96,6 +96,7 @@ def expected_by_hand(session, u, today=DEMO_TODAY):
         return {c.number for c in cases if cond(c)}
 
     mine = lambda c: c.department_id in branch  # noqa: E731
+    reports = list(session.execute(select(ScreeningReport)).scalars())
     at_work = ("assigned", "handling")
     open_ = ("registered", "accepted", "assigned", "handling", "replied", "closing")
     if u.role == "handler":
@@ -108,6 +109,10 @@ def expected_by_hand(session, u, today=DEMO_TODAY):
             "redo": numbers(lambda c: c.status == "handling" and mine(c) and had(c, "close_reject")),
             "mine_due_soon": numbers(lambda c: mine(c) and due_soon(c)),
             "mine_overdue": numbers(lambda c: mine(c) and overdue(c)),
+            # the unit's screening reports not yet submitted, and those the office reminded (催报)
+            "screening_pending": sum(1 for r in reports if r.department_id in branch and r.submitted_on is None),
+            "screening_reminded": sum(1 for r in reports if r.department_id in branch and r.submitted_on is None
+                                      and r.reminders),
         }
     if u.role == "leader":
         loans = session.execute(select(ArchiveLoan).where(ArchiveLoan.status == "requested")).scalars()
@@ -322,9 +327,9 @@ def small(app):
 
 HAND_COUNTED = {
     "handler1": {"sign_for": 1, "supervised": 1, "instructed": 1, "extension_decided": 1, "redo": 1,
-                 "mine_due_soon": 1, "mine_overdue": 1},
+                 "mine_due_soon": 1, "mine_overdue": 1, "screening_pending": 0, "screening_reminded": 0},
     "handler2": {"sign_for": 0, "supervised": 1, "instructed": 0, "extension_decided": 0, "redo": 0,
-                 "mine_due_soon": 0, "mine_overdue": 1},
+                 "mine_due_soon": 0, "mine_overdue": 1, "screening_pending": 0, "screening_reminded": 0},
     "leader": {"extend_decide": 2, "hearing_decide": 0, "close_decide": 1, "loans_to_decide": 1, "packages_to_accept": 1,
                "packages_due": 1, "receptions": 1},
     "leader4": {"extend_decide": 1, "hearing_decide": 0, "close_decide": 1, "loans_to_decide": 1, "packages_to_accept": 0,

@@ -3,7 +3,7 @@ needed), clocks, moves, timeline."""
 from models.enums import (ATTACHMENT_KINDS, EVENT_ACTIONS, EXTENSION_STATES, PARTY_ROLES,
                           PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
                           SATISFACTION, STATUSES, label)
-from services import access, deadlines, disclosure, hearings, workflow
+from services import access, deadlines, disclosure, hearings, screening, workflow
 from services.workflow import closing
 from services.clock import local, today as office_today
 
@@ -135,4 +135,5 @@ def build(session, user, case):
         "review_cases": [c for c in case.review_cases if access.can_see_case(session, user, c)],
         "hearings": case.hearings,
         "hearing_clock": hearings.clock_note(session, case, cal),
+        "screening_entries": screening.entries_of_case(session, user, case),
     }
