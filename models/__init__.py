@@ -31,3 +31,7 @@ __all__ = [
     "package_cases", "ArchiveRecord", "ArchiveLoan", "ArchiveDestruction", "BackupRun", "Holiday", "HolidayYear",
     "ChangeLog",
 ]
+
+from models import search_index  # noqa: E402
+
+search_index.register(db.metadata)
