@@ -67,11 +67,15 @@ def is_search_object(name, type_):
 
 def drop_triggers(conn):
     """Before a bulk load (gen-data): the rows are indexed once afterwards by `rebuild`."""
+    if conn.dialect.name != "sqlite":
+        return
     for name in SQLITE_TRIGGERS:
         conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
 
 
 def create_triggers(conn):
+    if conn.dialect.name != "sqlite":
+        return
     for name, body in SQLITE_TRIGGERS.items():
         conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
 
