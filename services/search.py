@@ -14,7 +14,7 @@ tail typed. A case's own text, 交办/转送文号 and 档号 are matched as con
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, column, func, literal_column, or_, select, table
+from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
 
 from models import ArchiveRecord, Case, CaseParty, PackageAssignment, Party, package_cases
 from models.enums import OPEN_CASE_STATUSES, PARTY_ROLES
@@ -129,7 +129,10 @@ def case_term_clause(session, user, term):
     text_match = or_(*own, Case.id.in_(filed))
     found = _fts_ids(session, _CASE_FTS, term)
     if found is not None:
-        text_match = and_(Case.id.in_(found), text_match)
+        # Only the rows the index found are checked: the 档号 by the case's own record.
+        filed_here = exists().where(ArchiveRecord.case_id == Case.id,
+                                    ArchiveRecord.archive_number.ilike(contains, escape="\\"))
+        text_match = and_(Case.id.in_(found), or_(*own, filed_here))
     return or_(text_match, Case.id.in_(_cases_of_parties(session, user, party_match(term, session))))
 
 
