@@ -315,6 +315,8 @@ def main():
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-export", action="store_true", help="skip the ledger export")
+    ap.add_argument("--reuse", action="store_true",
+                    help="reuse a size's figures saved in DIR by an earlier run (measured-N.json)")
     ap.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -331,8 +333,15 @@ def main():
     results, targets = {}, {}
     for n in sizes:
         targets[n] = _target_for(args, n)
+        saved = os.path.join(args.dir, f"measured-{'pg-' if args.pg else ''}{n}.json")
+        if args.reuse and os.path.exists(saved):
+            with open(saved) as f:
+                results[n] = json.load(f)
+            continue
         t0 = time.perf_counter()
         results[n] = _child(args, "measure", targets[n], args.reps, capture=True)
+        with open(saved, "w") as f:
+            json.dump(results[n], f, ensure_ascii=False)
         print(f"N={n}: measured in {time.perf_counter() - t0:.0f}s", file=sys.stderr, flush=True)
     print(f"{'PostgreSQL' if args.pg else 'SQLite'}; median ms of {args.reps} after a warm-up; "
           "bare = the list query alone; q = SQL statements per page")
