@@ -93,6 +93,11 @@ def run_migrations_online():
     conf_args = current_app.extensions['migrate'].configure_args
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
+    if conf_args.get("include_name") is None:
+        # The substring index (FTS5 tables, GIN trigram indexes) lives outside the models:
+        # models/search_index.py; autogenerate must not propose dropping it.
+        from models.search_index import is_search_object
+        conf_args["include_name"] = lambda name, type_, _parent: not is_search_object(name, type_)
 
     connectable = get_engine()
 

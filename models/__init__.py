@@ -37,3 +37,7 @@ __all__ = [
     "ChangeLog", "Hearing", "ScreeningRound", "ScreeningReport", "ScreeningReminder", "ScreeningEntry",
     "ScreeningProgress", "screening_entry_parties",
 ]
+
+from models import search_index  # noqa: E402
+
+search_index.register(db.metadata)

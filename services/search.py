@@ -14,7 +14,7 @@ tail typed. A case's own text, 交办/转送文号 and 档号 are matched as con
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
 from sqlalchemy.orm import selectinload
 
 from models import (ArchiveRecord, Case, CaseParty, PackageAssignment, Party, ReceptionSchedule,
@@ -61,10 +61,30 @@ def _starts_with(column, prefix):
     return and_(column >= prefix, column < "".join(upper))
 
 
-def party_match(term):
+# The substring index (models/search_index.py). On SQLite a term of 3 characters or more is looked
+# up in the FTS5 trigram tables first and the LIKE below only checks the rows found, so the answer
+# is the LIKE's exactly; on PostgreSQL the GIN trigram indexes serve the ILIKE as it is. A term of
+# 1-2 characters is shorter than a trigram: it is matched by the LIKE alone (a scan of the rows the
+# other conditions leave).
+TRIGRAM = 3
+_CASE_FTS = table("case_search", column("rowid"))
+_PARTY_FTS = table("party_search", column("rowid"))
+
+
+def _fts_ids(session, fts, term):
+    """Rowids of the FTS table whose text contains `term` (case-folded; the caller's LIKE decides),
+    or None where the index does not serve this term or this database."""
+    if session is None or len(term) < TRIGRAM or session.get_bind().dialect.name != "sqlite":
+        return None
+    phrase = '"' + term.replace('"', '""') + '"'
+    return select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(phrase))
+
+
+def party_match(term, session=None):
     """A WHERE clause on Party for one term: the name contains it; or, for Latin letters, the
     pinyin or initials start with it; or, for 4 digits or more, an ID number or phone number ends
-    with it. Letters and long numbers go through the indexed keys only."""
+    with it. Letters and long numbers go through the indexed keys only; names through the
+    substring index when `session` is given and the term is long enough."""
     contains = _contains(term)
     number = _NUMBER_SEPARATORS.sub("", term).upper()
     is_number = bool(_NUMBER.match(number)) and len(number) >= TAIL_LEN
@@ -73,7 +93,9 @@ def party_match(term):
         low = term.lower()
         clauses += [_starts_with(Party.name_pinyin, low), _starts_with(Party.name_initials, low)]
     elif not is_number:
-        clauses.append(Party.name.ilike(contains, escape="\\"))
+        name = Party.name.ilike(contains, escape="\\")
+        found = _fts_ids(session, _PARTY_FTS, term)
+        clauses.append(name if found is None else and_(Party.id.in_(found), name))
     if is_number:
         tail = number[-TAIL_LEN:]
         if all(c in ID_CHARS for c in number):
@@ -106,8 +128,14 @@ def case_term_clause(session, user, term):
            for c in ("number", "query_code", "summary", "incident_place", "source_doc_no",
                      "forward_doc_no", "original_number")]
     filed = select(ArchiveRecord.case_id).where(ArchiveRecord.archive_number.ilike(contains, escape="\\"))
-    return or_(*own, Case.id.in_(filed),
-               Case.id.in_(_cases_of_parties(session, user, party_match(term))))
+    text_match = or_(*own, Case.id.in_(filed))
+    found = _fts_ids(session, _CASE_FTS, term)
+    if found is not None:
+        # Only the rows the index found are checked: the 档号 by the case's own record.
+        filed_here = exists().where(ArchiveRecord.case_id == Case.id,
+                                    ArchiveRecord.archive_number.ilike(contains, escape="\\"))
+        text_match = and_(Case.id.in_(found), or_(*own, filed_here))
+    return or_(text_match, Case.id.in_(_cases_of_parties(session, user, party_match(term, session))))
 
 
 def case_search_clause(session, user, text):

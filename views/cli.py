@@ -71,7 +71,8 @@ def register_cli(app):
     def gen_data(n, seed):
         """批量生成测试用信访事项（性能测试用，勿在正式库运行）。
 
-        按本单位的编号格式连续编号并推进编号计数器，期限按法定时限计算，办理过程与状态一致。
+        按本单位的编号格式连续编号并推进编号计数器，期限按法定时限计算（含延期），办理过程与状态一致，
+        重复访按登记时的规则标记，另有配合单位、包案与档案。
         要求数据库已有单位和用户（至少一名登记员和一名承办人）：空库请先运行
         flask --app app seed-demo --cases 0（只建单位、用户和接待日）。
         """
@@ -89,8 +90,8 @@ def register_cli(app):
         db.session.commit()
         gendata.analyze(db.session)
         db.session.commit()
-        click.echo("已生成：信访事项 {cases} 件，当事人 {parties} 人，办理记录 {events} 条，档案 {archive_records} 卷。"
-                   .format(**counts))
+        click.echo("已生成：信访事项 {cases} 件，当事人 {parties} 人，办理记录 {events} 条，档案 {archive_records} 卷，"
+                   "配合单位 {assists} 个，包案 {packages} 件。".format(**counts))
 
     register_backup_cli(app)
 

@@ -1,0 +1,120 @@
+"""The substring index behind services/search.py: what the database needs so that "contains" is an
+index lookup instead of a scan of every case and every name.
+
+- SQLite: two FTS5 tables with the trigram tokenizer (SQLite ≥ 3.34): `case_search` (one row per
+  case: its number, 查询码, summary, place, 交办/转送文号, original number and 档号, one per line) and
+  `party_search` (one row per party: the name). Triggers keep them in the same transaction as the
+  write, whoever writes (ORM, Core, the import, gen-data).
+- PostgreSQL: the pg_trgm extension and GIN trigram indexes on the same columns (the query's ILIKE
+  uses them as it is). pg_trgm is a trusted extension: the database owner may create it; the
+  database needs a UTF-8 LC_CTYPE other than C/POSIX (C.UTF-8, zh_CN.UTF-8), or Chinese characters
+  give no trigrams.
+
+None of this is in the models' metadata (FTS tables are not tables SQLAlchemy can describe, and the
+GIN indexes exist on PostgreSQL only): create_all runs `create` below through metadata events, the
+migration 5e2b7c9a1f03 runs it on an existing database, and tests/test_migrations.py leaves exactly
+these names out of the models-vs-migrations comparison (`is_search_object`).
+"""
+from sqlalchemy import event, text
+
+SQLITE_TABLES = ("case_search", "party_search")
+_FTS_SHADOWS = ("_data", "_idx", "_content", "_docsize", "_config")
+CASE_TEXT_COLUMNS = ("number", "query_code", "summary", "incident_place", "source_doc_no", "forward_doc_no",
+                     "original_number")
+PG_INDEXES = tuple((f"ix_case_{c}_trgm", "case", c) for c in CASE_TEXT_COLUMNS) + (
+    ("ix_archive_record_archive_number_trgm", "archive_record", "archive_number"),
+    ("ix_party_name_trgm", "party", "name"))
+
+# One case's searchable text: the fields one per line (a search term never holds a line break, so
+# it matches inside one field only), the 档号 last.
+_CASE_BODY = " || char(10) || ".join(
+    [f"coalesce(c.{col}, '')" for col in CASE_TEXT_COLUMNS]
+    + ["coalesce((SELECT a.archive_number FROM archive_record a WHERE a.case_id = c.id), '')"])
+
+
+def _case_row(case_id):
+    return f'SELECT c.id, {_CASE_BODY} FROM "case" c WHERE c.id = {case_id}'
+
+
+def _case_refresh(case_id):
+    return (f"DELETE FROM case_search WHERE rowid = {case_id}; "
+            f"INSERT INTO case_search(rowid, body) {_case_row(case_id)};")
+
+
+SQLITE_TRIGGERS = {
+    "case_search_ai": f'AFTER INSERT ON "case" BEGIN INSERT INTO case_search(rowid, body) {_case_row("new.id")}; END',
+    "case_search_au": (f'AFTER UPDATE OF {", ".join(CASE_TEXT_COLUMNS)} ON "case" BEGIN '
+                       f'{_case_refresh("new.id")} END'),
+    "case_search_ad": 'AFTER DELETE ON "case" BEGIN DELETE FROM case_search WHERE rowid = old.id; END',
+    "case_search_filed_ai": f"AFTER INSERT ON archive_record BEGIN {_case_refresh('new.case_id')} END",
+    "case_search_filed_au": (f"AFTER UPDATE OF archive_number, case_id ON archive_record BEGIN "
+                             f"{_case_refresh('old.case_id')} {_case_refresh('new.case_id')} END"),
+    "case_search_filed_ad": f"AFTER DELETE ON archive_record BEGIN {_case_refresh('old.case_id')} END",
+    "party_search_ai": "AFTER INSERT ON party BEGIN INSERT INTO party_search(rowid, name) VALUES (new.id, new.name); END",
+    "party_search_au": "AFTER UPDATE OF name ON party BEGIN UPDATE party_search SET name = new.name WHERE rowid = new.id; END",
+    "party_search_ad": "AFTER DELETE ON party BEGIN DELETE FROM party_search WHERE rowid = old.id; END",
+}
+
+
+def is_search_object(name, type_):
+    """For the models-vs-database comparison: the objects this module owns."""
+    if type_ == "table":
+        return any(name == t or name in (t + s for s in _FTS_SHADOWS) for t in SQLITE_TABLES)
+    if type_ == "index":
+        return name in {n for n, _t, _c in PG_INDEXES}
+    return False
+
+
+def drop_triggers(conn):
+    """Before a bulk load (gen-data): the rows are indexed once afterwards by `rebuild`."""
+    if conn.dialect.name != "sqlite":
+        return
+    for name in SQLITE_TRIGGERS:
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+
+
+def create_triggers(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    for name, body in SQLITE_TRIGGERS.items():
+        conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
+
+
+def rebuild(conn):
+    """Index every existing case and party again (SQLite; PostgreSQL's indexes need nothing)."""
+    if conn.dialect.name != "sqlite":
+        return
+    conn.execute(text("DELETE FROM case_search"))
+    conn.execute(text(f'INSERT INTO case_search(rowid, body) SELECT c.id, {_CASE_BODY} FROM "case" c'))
+    conn.execute(text("DELETE FROM party_search"))
+    conn.execute(text("INSERT INTO party_search(rowid, name) SELECT id, name FROM party"))
+
+
+def create(conn):
+    """The index on an existing schema (tables case, party, archive_record present), filled."""
+    if conn.dialect.name == "sqlite":
+        conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5(body, tokenize='trigram')"))
+        conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS party_search USING fts5(name, tokenize='trigram')"))
+        create_triggers(conn)
+        rebuild(conn)
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        for name, table, column in PG_INDEXES:
+            conn.execute(text(f'CREATE INDEX IF NOT EXISTS {name} ON "{table}" USING gin ({column} gin_trgm_ops)'))
+
+
+def drop(conn):
+    if conn.dialect.name == "sqlite":
+        for name in SQLITE_TRIGGERS:
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+        for table in SQLITE_TABLES:
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    elif conn.dialect.name == "postgresql":
+        for name, _table, _column in PG_INDEXES:
+            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+
+
+def register(metadata):
+    """create_all / drop_all build and remove the index with the tables."""
+    event.listen(metadata, "after_create", lambda _target, conn, **_kw: create(conn))
+    event.listen(metadata, "before_drop", lambda _target, conn, **_kw: drop(conn))
