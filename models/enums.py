@@ -107,5 +107,5 @@ EVENT_ACTIONS = {
     "follow_up": "回访", "close_request": "申请结案", "close_approve": "批准结案",
     "close_reject": "退回重办", "review_request": "申请复查/复核", "instruction": "领导批示",
     "archive": "归档", "void": "作废", "attach": "上传附件", "import": "导入", "package": "包案",
-    "recompute": "期限重算",
+    "recompute": "期限重算", "document": "打印文书",
 }

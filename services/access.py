@@ -421,6 +421,20 @@ def may_move(session, user, move, case=None):
     return True
 
 
+def may_print_document(session, user, case, roles, names_petitioner, responsible_only=False):
+    """Print a document (services/documents.py) of a case in reach: by role; a document that names
+    the petitioner to the petitioner only for a user who may know them; a handler prints a
+    responsible-only document for their own responsible unit's cases."""
+    role = _role(user)
+    if role is None or role not in roles or not can_see_case(session, user, case):
+        return False
+    if names_petitioner and not may_see_identity(session, user, case):
+        return False
+    if responsible_only and role == HANDLER:
+        return case.department_id in user_dept_ids(session, user)
+    return True
+
+
 def move_clause(session, user, move):
     """SQL twin of may_move: a WHERE clause on Case for the cases `user` may make `move` on."""
     if _role(user) not in _roles(move):
@@ -477,6 +491,7 @@ VIEW_RIGHTS = {
     "statistics": {ADMIN: {R}, CLERK: {R}, LEADER: {R}, HANDLER: {R}},
     "export": {ADMIN: {R}, CLERK: {R}, LEADER: {R}, HANDLER: {R}},
     "import": {CLERK: {R, C}},
+    "document_template": {ADMIN: {R, E}},
 }
 
 

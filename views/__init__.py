@@ -16,7 +16,8 @@ def register_views(admin):
     from views.trace import register as trace
     from views.backup import register as backup
     from views.retention import register as retention
+    from views.documents import register as documents
 
     for register in (todo, cases, registration, moves, parties, reception, packages, archive, reports, org, calendar,
-                     trace, backup, retention):
+                     trace, backup, retention, documents):
         register(admin)

@@ -70,6 +70,8 @@ class OfficeSettingsForm(Form):
                                      description="选择“是”时，须登记回访及满意度后才能申请结案")
     repeat_window_days = StringField("再信访统计期（日）",
                                      description="办结后多少日内就同一事项再次信访计入再信访率，默认90")
+    doc_number_format = StringField("文书文号格式",
+                                    description="{类}为文书类别字（告、交、督、复），{年}为年度，{号}为当年序号，如 示信{类}〔{年}〕{号}号")
 
 
 class OfficeSettingsView(SecureBaseView):

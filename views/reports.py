@@ -3,7 +3,7 @@ import of an old Excel ledger. Thin: every figure comes from services/statistics
 services/importing.py; every sheet goes through services/excel.py."""
 from datetime import datetime
 
-from flask import abort, flash, request, url_for
+from flask import abort, flash, render_template, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
@@ -12,6 +12,7 @@ from models.enums import CATEGORIES, CHANNELS, PURPOSES, SOURCES, STATUSES
 from services import access, importing, statistics
 from services.clock import OFFICE_TZ, today as office_today
 from views.base import SecureBaseView, send_recorded_xlsx, send_xlsx
+from views.filters import printed_at
 from views.pages import statistics as statistics_page
 
 CATEGORY = "统计报表"
@@ -53,7 +54,15 @@ class StatisticsView(SecureBaseView):
             choices=statistics.report_department_choices(db.session, _user()),
             kinds=statistics.KINDS, years=range(today.year, today.year - 10, -1),
             fmt_value=statistics_page.fmt_value, fmt_change=statistics_page.fmt_change,
-            export_url=url_for(".export", **request.args))
+            export_url=url_for(".export", **request.args), print_url=url_for(".print_view", **request.args))
+
+    @expose("/print/")
+    def print_view(self):
+        """The table for paper (A4): no menus or buttons, the office name, page numbers."""
+        rep = self._build()
+        return render_template("reports/statistics_print.html", rep=rep, title=rep.title, today=office_today(),
+                               fmt_value=statistics_page.fmt_value, fmt_change=statistics_page.fmt_change,
+                               printed_at=printed_at())
 
     @expose("/export.xlsx")
     def export(self):

@@ -3,7 +3,7 @@ needed), clocks, moves, timeline."""
 from models.enums import (ATTACHMENT_KINDS, EVENT_ACTIONS, EXTENSION_STATES, PARTY_ROLES,
                           PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
                           SATISFACTION, STATUSES, label)
-from services import access, deadlines, disclosure, workflow
+from services import access, deadlines, disclosure, documents, workflow
 from services.workflow import closing
 from services.clock import local, today as office_today
 
@@ -110,6 +110,7 @@ def build(session, user, case):
     moves = _shown_moves(user, case, workflow.available_moves(session, user, case))
     return {
         "closing_line": closing_line(case, [m for m, _text in moves]),
+        "documents": documents.available(session, user, case),
         "parties": parties,
         "clocks": clocks(session, case, cal),
         "earlier_cases": earlier,
