@@ -405,11 +405,13 @@ def render_bytes(content, values):
 
 
 def _jinja_message(exc):
+    from jinja2 import TemplateSyntaxError
     text = str(exc)
+    if isinstance(exc, TemplateSyntaxError):
+        return f"标记语法错误（{text}），请检查 {{{{ }}}} 与 {{% %}} 是否成对、完整"
     if "is undefined" in text:
-        return f"模板使用了不存在的字段（{text.replace(' is undefined', '')}）"
-    if "unexpected" in text or "Encountered unknown tag" in text or "expected token" in text:
-        return f"标记语法错误（{text}）"
+        name = text.replace(" is undefined", "").strip("'\"")
+        return f"模板使用了不存在的字段“{name}”（可用字段见本页下方）"
     return text
 
 

@@ -10,7 +10,7 @@ from docx import Document
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from models import ArchiveRecord, Case, CaseEvent, CaseParty, DocumentNumber, DocumentTemplate, User, db
+from models import ArchiveRecord, Case, CaseEvent, DocumentNumber, DocumentTemplate, User, db
 from models.enums import STATUSES
 from services import documents
 
@@ -178,11 +178,12 @@ def test_the_number_format_is_an_office_setting(session):
 
 def _print_in_thread(app, case_id, user_id, barrier, errors):
     with app.app_context():
-        s = Session(db.engine)
+        s = Session(db.engine, expire_on_commit=False)
         try:
             case, u = s.get(Case, case_id), s.get(User, user_id)
             _ = case.parties, case.events, case.assists
-            barrier.wait()
+            s.commit()  # SQLite: no transaction may hold the write lock while waiting for the others
+            barrier.wait(timeout=120)
             documents.render(s, u, case, "accept_notice")
             s.commit()
         except Exception as exc:  # noqa: BLE001 - reported by the test
@@ -241,7 +242,7 @@ def test_office_template_upload_broken_refused_and_restore(session, make_client)
 
     for data, name, message in [
         (b"not a word file", "坏.docx", "不是有效的 Word"),
-        (_template("{{ no_such_field }}"), "坏.docx", "模板使用了不存在的字段（'no_such_field'）"),
+        (_template("{{ no_such_field }}"), "坏.docx", "模板使用了不存在的字段“no_such_field”"),
         (_template("{% if %}"), "坏.docx", "标记语法错误"),
         (good, "模板.doc", "请上传 Word（.docx）格式的模板文件"),
     ]:
