@@ -421,12 +421,15 @@ def may_move(session, user, move, case=None):
     return True
 
 
-def may_print_document(session, user, case, roles, names_petitioner, responsible_only=False):
+def may_print_document(session, user, case, roles, names_petitioner, responsible_only=False, in_reach=None):
     """Print a document (services/documents.py) of a case in reach: by role; a document that names
     the petitioner to the petitioner only for a user who may know them; a handler prints a
-    responsible-only document for their own responsible unit's cases."""
+    responsible-only document for their own responsible unit's cases. `in_reach`: can_see_case's
+    answer when the caller already has it (the case page asks for every document at once)."""
     role = _role(user)
-    if role is None or role not in roles or not can_see_case(session, user, case):
+    if role is None or role not in roles:
+        return False
+    if not (in_reach if in_reach is not None else can_see_case(session, user, case)):
         return False
     if names_petitioner and not may_see_identity(session, user, case):
         return False

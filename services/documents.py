@@ -131,15 +131,18 @@ def _d(value):
 
 # ---- which documents ----------------------------------------------------------------------------
 
-def may_print(session, user, case, kind):
+def may_print(session, user, case, kind, in_reach=None):
     doc = DOCS.get(kind)
     return doc is not None and access.may_print_document(
-        session, user, case, doc.roles, doc.audience == PETITIONER, doc.responsible_only)
+        session, user, case, doc.roles, doc.audience == PETITIONER, doc.responsible_only, in_reach)
 
 
 def available(session, user, case):
     """[(kind, button text)]: the documents that fit the case now and this user may print."""
-    return [(d.kind, "打印" + d.title) for d in _ALL if d.applies(case) and may_print(session, user, case, d.kind)]
+    fitting = [d for d in _ALL if d.applies(case)]
+    if not fitting or not access.can_see_case(session, user, case):
+        return []
+    return [(d.kind, "打印" + d.title) for d in fitting if may_print(session, user, case, d.kind, in_reach=True)]
 
 
 def check(session, user, case, kind):
