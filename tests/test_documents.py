@@ -322,3 +322,15 @@ def test_print_views_have_no_menu_and_carry_the_office(session, make_client):
     outside = make_client("handler1").get(f"/admin/case/print/?id={case.id}") if case.department is None else None
     if outside is not None:
         assert outside.status_code == 404
+
+
+def test_shipped_templates_are_what_the_script_builds():
+    """templates/docx/*.docx are reproducible: scripts/build_doc_templates.py makes them byte for byte."""
+    import importlib.util
+    import os
+    path = os.path.join(os.path.dirname(documents.DEFAULT_DIR), "..", "scripts", "build_doc_templates.py")
+    spec = importlib.util.spec_from_file_location("build_doc_templates", os.path.normpath(path))
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    for kind in documents.DOCS:
+        assert script.build(kind) == documents.default_bytes(kind), kind
