@@ -28,6 +28,7 @@ from models.screening import (  # noqa: E402
     ScreeningRound, ScreeningReport, ScreeningReminder, ScreeningEntry, ScreeningProgress,
     screening_entry_parties,
 )
+from models.document import DocumentTemplate, DocumentNumber  # noqa: E402
 
 __all__ = [
     "db", "Department", "User", "UserPreference", "Setting", "AuditLog", "Party", "Case", "CaseParty",
@@ -35,7 +36,7 @@ __all__ = [
     "ReceptionSchedule", "ReceptionEvent", "PackageAssignment", "PackageProgress",
     "package_cases", "ArchiveRecord", "ArchiveLoan", "ArchiveDestruction", "BackupRun", "Holiday", "HolidayYear",
     "ChangeLog", "Hearing", "ScreeningRound", "ScreeningReport", "ScreeningReminder", "ScreeningEntry",
-    "ScreeningProgress", "screening_entry_parties",
+    "ScreeningProgress", "screening_entry_parties", "DocumentTemplate", "DocumentNumber",
 ]
 
 from models import search_index  # noqa: E402

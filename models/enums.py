@@ -120,4 +120,5 @@ EVENT_ACTIONS = {
     "archive": "归档", "void": "作废", "attach": "上传附件", "import": "导入", "package": "包案",
     "recompute": "期限重算", "hearing_propose": "提议听证", "hearing_approve": "批准听证",
     "hearing_deny": "不批准听证", "hearing_record": "记录听证", "hearing_cancel": "撤销听证",
+    "document": "打印文书",
 }

@@ -474,6 +474,23 @@ def may_move(session, user, move, case=None):
     return True
 
 
+def may_print_document(session, user, case, roles, names_petitioner, responsible_only=False, in_reach=None):
+    """Print a document (services/documents.py) of a case in reach: by role; a document that names
+    the petitioner to the petitioner only for a user who may know them; a handler prints a
+    responsible-only document for their own responsible unit's cases. `in_reach`: can_see_case's
+    answer when the caller already has it (the case page asks for every document at once)."""
+    role = _role(user)
+    if role is None or role not in roles:
+        return False
+    if not (in_reach if in_reach is not None else can_see_case(session, user, case)):
+        return False
+    if names_petitioner and not may_see_identity(session, user, case):
+        return False
+    if responsible_only and role == HANDLER:
+        return case.department_id in user_dept_ids(session, user)
+    return True
+
+
 def move_clause(session, user, move):
     """SQL twin of may_move: a WHERE clause on Case for the cases `user` may make `move` on."""
     if _role(user) not in _roles(move):
@@ -535,6 +552,7 @@ VIEW_RIGHTS = {
     # 矛盾纠纷排查: rounds are opened by the office; entries filed by the office and the units' handlers
     "screening_round": {ADMIN: {R}, CLERK: {R, C, E}, LEADER: {R}, HANDLER: {R}},
     "screening": {ADMIN: {R}, CLERK: {R, C, E}, LEADER: {R}, HANDLER: {R, C, E}},
+    "document_template": {ADMIN: {R, E}},
 }
 
 

@@ -17,6 +17,8 @@ DEFAULTS = {
     "backup_max_age_days": "30",  # the dashboard warns when the last good backup is older
     # 信访积案排查登记表: an open case older than this many days is listed.
     "backlog_days": "90",
+    # 文号 of printed documents: {类} the document's kind (告, 交, 督, 复), {年} the year, {号} the running number.
+    "doc_number_format": "示信{类}〔{年}〕{号}号",
 }
 
 YES_NO = {"0": "否", "1": "是"}
@@ -33,6 +35,7 @@ LABELS = {
     "repeat_window_days": "再信访统计期（日）",
     "backup_max_age_days": "备份提醒周期（天）",
     "backlog_days": "积案排查期限（日）",
+    "doc_number_format": "文书文号格式",
 }
 
 
@@ -84,6 +87,7 @@ MSG_DUE_SOON = f"请填写0至{DUE_SOON_MAX}之间的整数"
 REPEAT_WINDOW_MAX = 3650
 MSG_REPEAT_WINDOW = f"请填写1至{REPEAT_WINDOW_MAX}之间的整数"
 MSG_YES_NO = "请选择是或否"
+MSG_DOC_FORMAT = "文号格式须含{号}（当年序号），可含{类}、{年}，不超过40个字符"
 
 
 def read_due_soon(value):
@@ -132,6 +136,11 @@ def check(data):
                                                    REPEAT_WINDOW_MAX))
         except InputError:
             fields.add("backlog_days", MSG_REPEAT_WINDOW)
+    if data.get("doc_number_format") not in (None, ""):
+        fmt = fields.text("doc_number_format", LABELS["doc_number_format"], max_len=40)
+        if fields.ok("doc_number_format") and "{号}" not in fmt:
+            fields.errors["doc_number_format"] = [MSG_DOC_FORMAT]
+        values["doc_number_format"] = fmt
     fields.done()
     return values
 

@@ -196,6 +196,15 @@ MATRIX = {
     "screening_major.export": E(STAFF),
     "screening_backlog.index": E(STAFF),
     "screening_backlog.export": E(STAFF),
+    # printed documents (services/documents.py): the 登记表 of a case in reach, for every role
+    "case.print_view": E(EVERYONE, args=lambda w, role: {"id": w.case_for(role)}),
+    "statistics.print_view": E(STAFF),
+    "documents.index": E(EVERYONE),
+    "documents.print_view": E(EVERYONE, args=lambda w, role: {"kind": "registration", "case_id": w.case_for(role)}),
+    "doc_templates.index": E(ADMIN),
+    "doc_templates.download": E(ADMIN, args=lambda w, role: {"kind": "accept_notice"}),
+    "doc_templates.upload": E(ADMIN, args=lambda w, role: {"kind": "accept_notice"}),
+    "doc_templates.restore": E(ADMIN, args=lambda w, role: {"kind": "accept_notice"}),
 }
 # -----------------------------------------------------------------------------------------------
 
@@ -397,6 +406,11 @@ def _is_login_redirect(resp):
 def _text(resp):
     ctype = resp.headers.get("Content-Type", "")
     data = resp.get_data()
+    if "wordprocessingml" in ctype:
+        from docx import Document
+        doc = Document(io.BytesIO(data))
+        return "\n".join([p.text for p in doc.paragraphs]
+                         + [c.text for t in doc.tables for r in t.rows for c in r.cells])
     if "spreadsheetml" in ctype or data[:2] == b"PK":
         import openpyxl
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)

@@ -18,7 +18,8 @@ def register_views(admin):
     from views.backup import register as backup
     from views.retention import register as retention
     from views.screening import register as screening
+    from views.documents import register as documents
 
     for register in (todo, cases, registration, moves, parties, reception, packages, hearings, archive, reports,
-                     screening, org, calendar, trace, backup, retention):
+                     screening, org, calendar, trace, backup, retention, documents):
         register(admin)

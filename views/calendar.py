@@ -72,6 +72,8 @@ class OfficeSettingsForm(Form):
                                      description="办结后多少日内就同一事项再次信访计入再信访率，默认90")
     backlog_days = StringField("积案排查期限（日）",
                                description="在办超过多少日的信访事项列入信访积案排查登记表，默认90")
+    doc_number_format = StringField("文书文号格式",
+                                    description="{类}为文书类别字（告、交、督、复），{年}为年度，{号}为当年序号，如 示信{类}〔{年}〕{号}号")
 
 
 class OfficeSettingsView(SecureBaseView):

@@ -1,4 +1,4 @@
-from flask import abort, has_app_context, has_request_context, redirect, request, url_for
+from flask import abort, has_app_context, has_request_context, redirect, render_template, request, url_for
 from flask_admin import expose
 from flask_admin.actions import action
 from flask_admin.contrib.sqla.filters import BaseSQLAFilter
@@ -11,7 +11,7 @@ from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
 from services import access, audit, deadlines, search
 from views.base import SecureModelView, ServiceSearchMixin
 from views.exports import LedgerExportMixin
-from views.filters import TodoFilter, fmt_due, request_calendar
+from views.filters import TodoFilter, fmt_due, printed_at, request_calendar
 from views.pages import case_page
 
 
@@ -191,6 +191,18 @@ class CaseView(ServiceSearchMixin, LedgerExportMixin, SecureModelView):
         page = case_page.build(db.session, current_user, case)
         return self.render(self.details_template, case=case, page=page,
                            return_url=self.get_url(".index_view"))
+
+    @expose("/print/")
+    def print_view(self):
+        """The case page for paper (A4): no menus or buttons, the office name, page numbers."""
+        case = self.get_one(request.args.get("id"))
+        if case is None:
+            abort(404)
+        if audit.case_opened(db.session, current_user, case, ip=request.remote_addr) is not None:
+            db.session.commit()
+        page = case_page.build(db.session, current_user, case)
+        return render_template("cases/print.html", case=case, page=page, title=f"信访事项 {case.number}",
+                               printed_at=printed_at())
 
 
 def register(admin):

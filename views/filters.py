@@ -39,6 +39,12 @@ ZH_MESSAGES = {
 }
 
 
+def printed_at():
+    """When a print view was made, in office time (its footer)."""
+    from models.base import utcnow
+    return clock.fmt_dt(utcnow())
+
+
 def zh_message(text):
     return ZH_MESSAGES.get(str(text).strip(), text)
 

@@ -13,7 +13,7 @@ from wtforms import (Form, HiddenField, RadioField, SelectField, SelectMultipleF
 from wtforms.widgets import DateInput, NumberInput
 
 from models import Case, Department, db
-from services import ServiceError, ValidationFailed, access, deadlines, disclosure, settings, workflow
+from services import ServiceError, ValidationFailed, access, deadlines, disclosure, documents, settings, workflow
 from services.workflow import spec
 from views.base import SecureBaseView
 from views.saving import CONFLICT, saving
@@ -174,7 +174,8 @@ class MovesView(SecureBaseView):
                            extension_reason=(disclosure.shown_text(db.session, current_user, case, case.extension_reason)
                                              if case.extension_state == "pending" else ""),
                            follow_up_required=checklist is not None and settings.follow_up_required(db.session),
-                           submit=spec.MOVES[move].submit or "确定" + label, conflict=conflict)
+                           submit=spec.MOVES[move].submit or "确定" + label, conflict=conflict,
+                           documents=documents.available(db.session, current_user, case))
 
     # ---- several cases (list actions) --------------------------------------------------------------
     @expose("/bulk/<move>/", methods=("GET", "POST"))

@@ -1,15 +1,18 @@
 """统计报表: the statistics report, the overdue list, the 包案 ledger, the archive catalogue, and the
 import of an old Excel ledger. Thin: every figure comes from services/statistics.py or
 services/importing.py; every sheet goes through services/excel.py."""
-from flask import abort, flash, request, url_for
+from datetime import datetime
+
+from flask import abort, flash, render_template, request, url_for
 from flask_admin import expose
 from flask_login import current_user
 
 from models import db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, SOURCES, STATUSES
 from services import access, importing, settings, statistics
-from services.clock import today as office_today
+from services.clock import OFFICE_TZ, today as office_today
 from views.base import SecureBaseView, send_recorded_xlsx, send_xlsx, xlsx_name
+from views.filters import printed_at
 from views.pages import statistics as statistics_page
 
 CATEGORY = "统计报表"
@@ -47,7 +50,15 @@ class StatisticsView(SecureBaseView):
             choices=statistics.report_department_choices(db.session, _user()),
             kinds=statistics.KINDS, years=range(today.year, today.year - 10, -1),
             fmt_value=statistics_page.fmt_value, fmt_change=statistics_page.fmt_change,
-            export_url=url_for(".export", **request.args))
+            export_url=url_for(".export", **request.args), print_url=url_for(".print_view", **request.args))
+
+    @expose("/print/")
+    def print_view(self):
+        """The table for paper (A4): no menus or buttons, the office name, page numbers."""
+        rep = self._build()
+        return render_template("reports/statistics_print.html", rep=rep, title=rep.title, today=office_today(),
+                               fmt_value=statistics_page.fmt_value, fmt_change=statistics_page.fmt_change,
+                               printed_at=printed_at())
 
     @expose("/export.xlsx")
     def export(self):

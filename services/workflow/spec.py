@@ -117,7 +117,7 @@ _NOTE = _text("note", "备注")
 _MATTER = Field("matter", "是否同一事项", "radio", matters.choices, required=True,
                 description="该信访人有在先信访事项（按内容相似度排列，附办理阶段）。经复核并已送达复核意见的同一事项只能不再受理",
                 shown=matters.has_candidates)
-_DECISION_FIELDS = (_MATTER, _text("reason", "理由", "将写入告知书，告知信访人", required=True),
+_DECISION_FIELDS = (_MATTER, _text("reason", "理由", "将写入不予受理/不再受理告知书，告知信访人", required=True),
                     _date("notice_on", "告知日期"))
 
 

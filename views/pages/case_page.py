@@ -3,7 +3,7 @@ needed), clocks, moves, timeline."""
 from models.enums import (ATTACHMENT_KINDS, EVENT_ACTIONS, EXTENSION_STATES, PARTY_ROLES,
                           PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
                           SATISFACTION, STATUSES, label)
-from services import access, deadlines, disclosure, hearings, screening, workflow
+from services import access, deadlines, disclosure, documents, hearings, screening, workflow
 from services.workflow import closing
 from services.clock import local, today as office_today
 
@@ -108,6 +108,7 @@ def build(session, user, case):
     moves = workflow.available_moves(session, user, case)  # a handler's 回访 once: a guard of the move
     return {
         "closing_line": closing_line(case, [m for m, _text in moves]),
+        "documents": documents.available(session, user, case),
         "parties": parties,
         "clocks": clocks(session, case, cal),
         "earlier_cases": earlier,
