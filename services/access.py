@@ -20,7 +20,7 @@ from sqlalchemy import String, and_, cast, event, false, or_, select, true
 from models import (ArchiveLoan, ArchiveRecord, Attachment, AuditLog, CaseAssist, Case,
                     CaseEvent, CaseInterest, CaseParty, ChangeLog, Department, PackageAssignment,
                     PackageProgress, Party, ReceptionSchedule, User, package_cases)
-from services import inputs
+from services import inputs, txcache
 
 ADMIN, CLERK, HANDLER, LEADER, ARCHIVIST = "admin", "clerk", "handler", "leader", "archivist"
 OFFICE_ROLES = (ADMIN, CLERK)
@@ -72,6 +72,12 @@ def install_session_listeners(target):
     for name, fn in (("after_transaction_end", _forget_depts), ("after_flush", _forget_depts_on_change)):
         if not event.contains(target, name, fn):
             event.listen(target, name, fn)
+    txcache.install(target)  # settings and the calendar, the same way
+
+
+def dept_names(session):
+    """{department id: name} from the cached rows."""
+    return {did: name for did, _p, _k, name in _dept_rows(session)}
 
 
 def _dept_kind(session, dept_id):
@@ -224,12 +230,34 @@ def visible_case_ids(session, user):
     return select(Case.id).where(case_filter(session, user))
 
 
+# Cases found in reach, remembered for the transaction (a case page asks once per move button);
+# any change to what reach is made of drops them (services/txcache).
+_SEEN = "xf_access_seen"
+_REACH_MODELS = (Case, CaseAssist, CaseParty, Party, PackageAssignment, ReceptionSchedule, Department, User)
+
+
+def _seen_key(user, case):
+    return (getattr(user, "id", None), _role(user), getattr(user, "department_id", None), case.id)
+
+
+def remember_seen(session, user, case):
+    """`case` was just read through case_filter(session, user) (a scoped get_one)."""
+    txcache.cached(session, _SEEN, _REACH_MODELS, set).add(_seen_key(user, case))
+
+
 def can_see_case(session, user, case):
     if case is None or getattr(case, "id", None) is None:
         return False
-    return session.execute(
+    seen = txcache.cached(session, _SEEN, _REACH_MODELS, set)
+    key = _seen_key(user, case)
+    if key in seen:
+        return True
+    found = session.execute(
         select(Case.id).where(Case.id == case.id, case_filter(session, user))
     ).first() is not None
+    if found:
+        seen.add(key)
+    return found
 
 
 def can_download(session, user, attachment):
