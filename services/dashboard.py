@@ -3,6 +3,7 @@ views/pages/dashboard.py labels them for the page."""
 from datetime import date
 
 from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy.sql.elements import True_
 
 from models import Case, Department
 from services import access, deadlines
@@ -51,9 +52,14 @@ def figures(session, user):
     def dept(dept_id):
         return per_dept.setdefault(dept_id, dict.fromkeys(keys, 0))
 
+    # Everything in reach (office staff): counted from the (status, department_id) index alone.
+    # Otherwise grouped by an expression, so that the reach's own indexes find its rows instead
+    # of the whole table being read in index order to save the grouping sort.
+    everything = isinstance(reach, True_)
+    status_key = Case.status if everything else func.coalesce(Case.status, "")
     for status, dept_id, n in session.execute(
-            select(Case.status, Case.department_id, func.count()).where(reach)
-            .group_by(Case.status, Case.department_id)):
+            select(status_key, Case.department_id, func.count()).where(reach)
+            .group_by(status_key, Case.department_id)):
         by_status[status] = by_status.get(status, 0) + n
         if status != "voided" and dept_id is not None:
             dept(dept_id)["open"] += n if status in RUNNING else 0
