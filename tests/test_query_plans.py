@@ -2,7 +2,8 @@
 statements. The demo office is small, so on SQLite the planner is given the statistics of a
 100,000-case office (sqlite_stat1 as ANALYZE wrote it on `benchmarks/pages.py`'s database) and
 on PostgreSQL sequential scans are priced out (enable_seqscan off): a statement that still reads
-the whole `case` table has no index to go by.
+the whole `case` table has no index to go by. (The demo's leaders oversee the whole office:
+for them only the list page itself is checked, see WHOLE_OFFICE.)
 
 What fails: a page over 10 statements (a query per row or per section); on SQLite a plain
 `SCAN case` (the whole table) other than the list walking the ids in order and stopping after
@@ -163,22 +164,27 @@ def _case_reads(statements):
 def _full_scans(statement, plan):
     if _is_pg():
         return [line for line in plan if 'Seq Scan on "case"' in line]
-    bad = []
-    walks_ids = "LIMIT" in statement and not any("USE TEMP B-TREE FOR ORDER BY" in line for line in plan)
-    for line in plan:
-        line = line.strip()
-        if line == "SCAN case" and not walks_ids:
-            bad.append(line)
-        elif line.startswith("SCAN case USING INDEX"):
-            bad.append(line)
-    return bad
+    # A page (LIMIT) read in its order from the table or an index stops after the page: a walk.
+    walks = "LIMIT" in statement and not any("USE TEMP B-TREE FOR ORDER BY" in line for line in plan)
+    return [line.strip() for line in plan
+            if (line.strip() == "SCAN case" or line.strip().startswith("SCAN case USING INDEX")) and not walks]
 
 
 def _pages(app):
     overdue, sort_due = _urls(app)
     return [("handler1", "/admin/case/"), ("handler1", "/admin/case/?page=3"), ("leader", "/admin/case/"),
-            ("clerk", overdue), ("handler1", overdue), ("leader", sort_due),
+            ("clerk", overdue), ("handler1", overdue), ("leader", sort_due), ("handler1", sort_due),
             ("handler1", "/admin/"), ("clerk", "/admin/")]
+
+
+# The demo's leaders sit at the top of the tree: their reach is the whole office, and counting it
+# (the pager's count, the 待办 menu line) reads every case whatever the shape. Their pages are
+# checked for the page itself (a walk, not a sort of everything), not for those counts.
+WHOLE_OFFICE = ("leader",)
+
+
+def _checked(user, statement):
+    return user not in WHOLE_OFFICE or "LIMIT" in statement
 
 
 def test_hot_pages_read_case_through_indexes(demo_app, make_client, recorder):
@@ -190,6 +196,8 @@ def test_hot_pages_read_case_through_indexes(demo_app, make_client, recorder):
     for user, url in pages:
         _html, statements = _get(make_client(user), recorder, url)
         for statement, params in _case_reads(statements):
+            if not _checked(user, statement):
+                continue
             seen += 1
             plan = _plan(statement, params)
             bad = _full_scans(statement, plan)
@@ -197,7 +205,7 @@ def test_hot_pages_read_case_through_indexes(demo_app, make_client, recorder):
                 problems.append((user, url, bad, statement[:300], plan))
         db.session.rollback()
     assert seen >= 10
-    assert not problems, "\n\n".join(f"{u} {url}: {bad}\n{s}\n" + "\n".join(p) for u, url, bad, s, p in problems)
+    assert not problems, "\n".join(f"{u} {url}: {bad} {s[:150]!r}" for u, url, bad, s, _p in problems)
 
 
 def test_default_list_order_never_sorts_the_whole_reach(demo_app, make_client, recorder):
