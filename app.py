@@ -10,6 +10,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import event, select
+from sqlalchemy.orm import joinedload
 
 from models import db, User
 from services import tx
@@ -187,7 +188,9 @@ def create_app(config=None):
         # logout or a password change, matches nobody and the copied cookie is worthless.
         if not token or len(token) > 64:
             return None
-        user = db.session.execute(select(User).where(User.session_token == token)).scalar_one_or_none()
+        # the department with it: the menu shows its name on every page
+        user = db.session.execute(select(User).options(joinedload(User.department))
+                                  .where(User.session_token == token)).scalar_one_or_none()
         return user if user is not None and user.active else None
 
     from views import register_views

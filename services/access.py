@@ -15,13 +15,13 @@ it, or of a unit above it but the top of the tree (banned_dept_ids); the accused
 Party.department_id link, never its spelling. Its petitioner's identity is for the 信访办 and the
 assigned discipline department only.
 """
-from sqlalchemy import String, and_, cast, event, false, or_, select, true
+from sqlalchemy import String, and_, cast, event, false, or_, select, true, union
 
 from models import (ArchiveDestruction, ArchiveLoan, ArchiveRecord, Attachment, AuditLog, CaseAssist,
                     Case, CaseEvent, CaseInterest, CaseParty, ChangeLog, Department, Hearing, PackageAssignment,
                     PackageProgress, Party, ReceptionSchedule, ScreeningEntry, ScreeningProgress,
                     ScreeningReminder, ScreeningReport, ScreeningRound, User, package_cases)
-from services import inputs
+from services import inputs, txcache
 
 ADMIN, CLERK, HANDLER, LEADER, ARCHIVIST = "admin", "clerk", "handler", "leader", "archivist"
 OFFICE_ROLES = (ADMIN, CLERK)
@@ -73,6 +73,12 @@ def install_session_listeners(target):
     for name, fn in (("after_transaction_end", _forget_depts), ("after_flush", _forget_depts_on_change)):
         if not event.contains(target, name, fn):
             event.listen(target, name, fn)
+    txcache.install(target)  # settings and the calendar, the same way
+
+
+def dept_names(session):
+    """{department id: name} from the cached rows."""
+    return {did: name for did, _p, _k, name in _dept_rows(session)}
 
 
 def _dept_kind(session, dept_id):
@@ -198,26 +204,47 @@ def case_filter(session, user):
     if role == LEADER and _dept_kind(session, user.department_id) == "office":
         return true()  # the 信访局's own leaders oversee every case of the office
     depts = user_dept_ids(session, user)
-    in_dept = or_(
-        Case.department_id.in_(depts),
-        Case.id.in_(select(CaseAssist.case_id).where(CaseAssist.department_id.in_(depts))),
-    ) if depts else false()
     # An accusation never reaches the accused unit, the units below it, or those above it but the
     # top (access.banned_dept_ids), even as an assisting department or a leader's own case.
     accused = _accused_unit_cases(session, _accusers_of(session, user.department_id))
     kept = or_(Case.purpose != "accusation", Case.id.not_in(accused)) if accused is not None else true()
-    if role == HANDLER:
-        return and_(in_dept, kept)
-    return and_(kept, or_(
-        in_dept,
-        Case.leader_id == user.id,
-        Case.reception_id.in_(select(ReceptionSchedule.id).where(
-            or_(ReceptionSchedule.leader_id == user.id, ReceptionSchedule.standin_id == user.id))),
-        Case.id.in_(select(package_cases.c.case_id).join(
-            PackageAssignment, PackageAssignment.id == package_cases.c.package_id
-        # A package the leader declined (退回) gives no reach.
-        ).where(PackageAssignment.leader_id == user.id, PackageAssignment.status != "declined")),
-    ))
+    # Each way into reach, as (column, ids of the cases it lets in):
+    ways = [(Case.department_id, depts),
+            (Case.id, select(CaseAssist.case_id).where(CaseAssist.department_id.in_(depts)))] if depts else []
+    if role == LEADER:
+        ways += [
+            (Case.leader_id, [user.id]),
+            (Case.reception_id, select(ReceptionSchedule.id).where(
+                or_(ReceptionSchedule.leader_id == user.id, ReceptionSchedule.standin_id == user.id))),
+            (Case.id, select(package_cases.c.case_id).join(
+                PackageAssignment, PackageAssignment.id == package_cases.c.package_id
+            # A package the leader declined (退回) gives no reach.
+            ).where(PackageAssignment.leader_id == user.id, PackageAssignment.status != "declined")),
+        ]
+    if not ways:
+        return false()
+    return and_(kept, _any_way(session, ways))
+
+
+# The case table under another name for the reach branches (a subquery on "case" itself would be
+# correlated with the outer query).
+_REACH = Case.__table__.alias("reach")
+
+
+def _any_way(session, ways):
+    """The cases let in by any of `ways`. The same set in the shape each database plans well
+    (issue 17, measured): SQLite walks the ids for the page and tests the OR per row; PostgreSQL
+    cannot use an index for an OR with a subquery (a sequential scan of every case), so there it
+    is one `id IN (a UNION b ...)` whose branches each read an index."""
+    if session.get_bind().dialect.name != "postgresql":
+        return or_(*(column.in_(ids) for column, ids in ways))
+    branches = []
+    for column, ids in ways:
+        if column is Case.id:
+            branches.append(ids)
+        else:
+            branches.append(select(_REACH.c.id).where(_REACH.c[column.key].in_(ids)))
+    return Case.id.in_(union(*branches))
 
 
 def visible_case_ids(session, user):
@@ -225,12 +252,34 @@ def visible_case_ids(session, user):
     return select(Case.id).where(case_filter(session, user))
 
 
+# Cases found in reach, remembered for the transaction (a case page asks once per move button);
+# any change to what reach is made of drops them (services/txcache).
+_SEEN = "xf_access_seen"
+_REACH_MODELS = (Case, CaseAssist, CaseParty, Party, PackageAssignment, ReceptionSchedule, Department, User)
+
+
+def _seen_key(user, case):
+    return (getattr(user, "id", None), _role(user), getattr(user, "department_id", None), case.id)
+
+
+def remember_seen(session, user, case):
+    """`case` was just read through case_filter(session, user) (a scoped get_one)."""
+    txcache.cached(session, _SEEN, _REACH_MODELS, set).add(_seen_key(user, case))
+
+
 def can_see_case(session, user, case):
     if case is None or getattr(case, "id", None) is None:
         return False
-    return session.execute(
+    seen = txcache.cached(session, _SEEN, _REACH_MODELS, set)
+    key = _seen_key(user, case)
+    if key in seen:
+        return True
+    found = session.execute(
         select(Case.id).where(Case.id == case.id, case_filter(session, user))
     ).first() is not None
+    if found:
+        seen.add(key)
+    return found
 
 
 def can_download(session, user, attachment):

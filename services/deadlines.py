@@ -25,11 +25,11 @@ extension does. A hearing refused or cancelled moves nothing (with_hearings).
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, false, or_, select
+from sqlalchemy import and_, false, null, or_, select, union_all
 
 from models import Case, CaseEvent, Holiday, HolidayYear
 from models.enums import DAY_MODES, OPEN_CASE_STATUSES
-from services import ServiceError, settings
+from services import ServiceError, settings, txcache
 from services.clock import today as office_today
 from services.holidays import statutory_days
 
@@ -94,11 +94,21 @@ class Calendar:
 
 
 def load_calendar(session):
+    """The office calendar, read once per transaction (services/txcache)."""
+    return txcache.cached(session, "xf_calendar", (Holiday, HolidayYear), lambda: _read_calendar(session))
+
+
+def _read_calendar(session):
     cal = Calendar()
-    for day, kind in session.execute(select(Holiday.day, Holiday.kind)):
-        (cal.workdays if kind == "workday" else cal.holidays).add(day)
-    cal.complete_years = set(session.execute(
-        select(HolidayYear.year).where(HolidayYear.complete.is_(True))).scalars())
+    # one statement: the days, then the years marked complete (day NULL)
+    rows = session.execute(union_all(
+        select(Holiday.day, Holiday.kind, null().label("year")),
+        select(null(), null(), HolidayYear.year).where(HolidayYear.complete.is_(True))))
+    for day, kind, year in rows:
+        if day is None:
+            cal.complete_years.add(year)
+        else:
+            (cal.workdays if kind == "workday" else cal.holidays).add(day)
     return cal
 
 

@@ -5,16 +5,20 @@ import re
 from sqlalchemy import select
 
 from models import Case, CaseCounter, CaseParty
-from services import access, settings
+from services import access, settings, txcache
 
 SECRET_FILE = "（保密材料）"
 HIDDEN_CASE = "（另一信访事项）"
 
 
+ANY_NUMBER = re.compile(r"\d{4}-\d{6}")  # what every case number ends with, whatever its prefix
+
+
 def case_number_pattern(session):
     """A case number with any prefix the office has used (Chinese, with a hyphen, ...): the
     prefixes of the number counters and the setting, longest first; then ASCII letters or none."""
-    prefixes = set(session.execute(select(CaseCounter.prefix)).scalars())
+    prefixes = set(txcache.cached(session, "xf_number_prefixes", (CaseCounter,), lambda: list(
+        session.execute(select(CaseCounter.prefix)).scalars())))
     prefixes.add(settings.get(session, "number_prefix"))
     known = sorted((p for p in prefixes if p), key=len, reverse=True)
     alts = "".join(re.escape(p) + "|" for p in known)
@@ -64,13 +68,17 @@ def note_filter(session, user, case, may_download):
         return allowed[number]
 
     withheld = [a.filename for a in case.attachments if not may_download[a.id]]
-    numbers = case_number_pattern(session)
+    numbers = []  # the pattern, read only for a note that may hold a case number
 
     def shown_text(text):
         text = text or ""
         for name in withheld:
             text = text.replace(name, SECRET_FILE)
-        return numbers.sub(
+        if not ANY_NUMBER.search(text):
+            return text
+        if not numbers:
+            numbers.append(case_number_pattern(session))
+        return numbers[0].sub(
             lambda m: m.group(0) if m.group(0) == case.number or number_ok(m.group(0)) else HIDDEN_CASE, text)
 
     def shown(event):

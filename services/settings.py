@@ -1,5 +1,8 @@
 """Typed office settings on top of the key/value Setting table."""
+from sqlalchemy import select
+
 from models import Setting
+from services import txcache
 
 DEFAULTS = {
     "office_name": "示范县信访局",
@@ -40,8 +43,10 @@ LABELS = {
 
 
 def get(session, key):
-    row = session.get(Setting, key)
-    return row.value if row is not None else DEFAULTS[key]
+    """The stored value or the default; every row read once per transaction (services/txcache)."""
+    stored = txcache.cached(session, "xf_settings", (Setting,), lambda: dict(
+        session.execute(select(Setting.key, Setting.value)).all()))
+    return stored[key] if key in stored else DEFAULTS[key]
 
 
 def set_value(session, key, value):

@@ -1,5 +1,5 @@
 """Flask CLI commands: `flask --app app seed-demo`, `create-user`, `seed-holidays`, `recompute-dues`, `gen-data`,
-`backup`, `restore`, `verify-backup`, `check-files`."""
+`backup`, `restore`, `verify-backup`, `check-files`, `analyze-db`."""
 import os
 
 import click
@@ -92,6 +92,15 @@ def register_cli(app):
         db.session.commit()
         click.echo("已生成：信访事项 {cases} 件，当事人 {parties} 人，办理记录 {events} 条，档案 {archive_records} 卷，"
                    "配合单位 {assists} 个，包案 {packages} 件。".format(**counts))
+
+    @app.cli.command("analyze-db")
+    def analyze_db():
+        """更新数据库的查询统计信息（批量导入后或每日定时运行，使查询走合适的索引）。"""
+        from services import planner
+
+        planner.refresh(db.session)
+        db.session.commit()
+        click.echo("查询统计信息已更新。")
 
     register_backup_cli(app)
 

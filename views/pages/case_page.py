@@ -98,11 +98,12 @@ def build(session, user, case):
     earlier = disclosure.related_earlier_cases(session, user, case)
     may_download = disclosure.downloadable(session, user, case)
     shown_note = disclosure.note_filter(session, user, case, may_download)
+    dept_names = access.dept_names(session)  # cached rows: no query per event
     events = [{
         "at": e.at, "actor": e.actor.full_name if e.actor else "系统", "action": e.action,
         "from": label(STATUSES, e.from_status), "to": label(STATUSES, e.to_status),
-        "from_dept": e.from_department.name if e.from_department else "",
-        "to_dept": e.to_department.name if e.to_department else "",
+        "from_dept": dept_names.get(e.from_department_id, "") if e.from_department_id else "",
+        "to_dept": dept_names.get(e.to_department_id, "") if e.to_department_id else "",
         "title": EVENT_ACTIONS.get(e.action, e.action), "note": shown_note(e), "data": e.data or {},
     } for e in case.events]
     moves = workflow.available_moves(session, user, case)  # a handler's 回访 once: a guard of the move
@@ -118,7 +119,7 @@ def build(session, user, case):
                         for a in case.attachments],
         "parent_case": (case.parent_case if case.parent_case is not None
                         and access.can_see_case(session, user, case.parent_case) else None),
-        "assists": [a.department.name for a in case.assists],
+        "assists": [dept_names.get(a.department_id, "") for a in case.assists],
         "moves": [(m, text, m in DIRECT_MOVES) for m, text in moves],
         "may_attach": (case.status not in ("archived", "voided")
                        and access.may_move(session, user, "attach", case)),
