@@ -23,11 +23,12 @@ from models.package import PackageAssignment, PackageProgress, package_cases  # 
 from models.archive import ArchiveRecord, ArchiveLoan, ArchiveDestruction, BackupRun  # noqa: E402
 from models.calendar import Holiday, HolidayYear  # noqa: E402
 from models.change import ChangeLog  # noqa: E402
+from models.assessment import AssessmentScheme, AssessmentItem  # noqa: E402
 
 __all__ = [
     "db", "Department", "User", "Setting", "AuditLog", "Party", "Case", "CaseParty",
     "CaseEvent", "Attachment", "CaseAssist", "CaseInterest", "CaseCounter",
     "ReceptionSchedule", "ReceptionEvent", "PackageAssignment", "PackageProgress",
     "package_cases", "ArchiveRecord", "ArchiveLoan", "ArchiveDestruction", "BackupRun", "Holiday", "HolidayYear",
-    "ChangeLog",
+    "ChangeLog", "AssessmentScheme", "AssessmentItem",
 ]

@@ -16,7 +16,8 @@ def register_views(admin):
     from views.trace import register as trace
     from views.backup import register as backup
     from views.retention import register as retention
+    from views.assessment import register_report as assessment, register_scheme as assessment_scheme
 
-    for register in (todo, cases, registration, moves, parties, reception, packages, archive, reports, org, calendar,
-                     trace, backup, retention):
+    for register in (todo, cases, registration, moves, parties, reception, packages, archive, reports, assessment,
+                     org, calendar, trace, backup, retention, assessment_scheme):
         register(admin)
