@@ -391,6 +391,8 @@ def save_scheme(session, user, year, rules, note=""):
     scheme.note = note or ""
     scheme.updated_by_id = getattr(user, "id", None)
     scheme.updated_at = utcnow()
+    scheme.items = []
+    session.flush()  # the old items go first: (scheme, indicator, rule) is unique
     scheme.items = [AssessmentItem(indicator=r.indicator, rule=r.rule, weight=r.weight, floor=r.floor,
                                    target=r.target, per_occurrence=r.per_occurrence, sort_order=i)
                     for i, r in enumerate(rules)]

@@ -135,7 +135,7 @@ class SchemeView(SecureBaseView):
                           "floor": assessment._num(r.floor) if r else "",
                           "target": assessment._num(r.target) if r else "",
                           "per": assessment._num(r.per_occurrence) if r else ""}
-            rows.append({"code": code, "ind": ind, "values": values,
+            rows.append({"code": code, "ind": ind, "vals": values,
                          "rules": [(k, assessment.RULES[k]) for k in assessment.RULES_BY_KIND[ind.kind]],
                          "errors": (errors or {}).get(code, [])})
         today = office_today()
