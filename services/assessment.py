@@ -258,14 +258,14 @@ class Rule:
     def description(self):
         if self.rule == "linear":
             if self.meta.higher_better:
-                return f"≥{_num(self.target)}%得满分，≤{_num(self.floor)}%得0分，其间按比例计分"
-            return f"≤{_num(self.target)}%得满分，≥{_num(self.floor)}%得0分，其间按比例计分"
+                return f"≥{fmt_num(self.target)}%得满分，≤{fmt_num(self.floor)}%得0分，其间按比例计分"
+            return f"≤{fmt_num(self.target)}%得满分，≥{fmt_num(self.floor)}%得0分，其间按比例计分"
         if self.rule == "deduct":
-            return f"每次扣{_num(self.per_occurrence)}分，扣完{_num(self.weight)}分为止"
+            return f"每次扣{fmt_num(self.per_occurrence)}分，扣完{fmt_num(self.weight)}分为止"
         return "发生即考核总分为0（一票否决）"
 
 
-def _num(x):
+def fmt_num(x):
     return "" if x is None else (f"{x:.2f}".rstrip("0").rstrip("."))
 
 
@@ -362,9 +362,9 @@ def parse_rules(form):
                 if max(floor, target) > 100:
                     msgs.append(f"{name}的零分线和满分线应在0至100（%）之间")
                 elif ind.higher_better and floor > target:
-                    msgs.append(f"{name}的零分线（{_num(floor)}%）不能高于满分线（{_num(target)}%）")
+                    msgs.append(f"{name}的零分线（{fmt_num(floor)}%）不能高于满分线（{fmt_num(target)}%）")
                 elif not ind.higher_better and floor < target:
-                    msgs.append(f"{name}越低越好：零分线（{_num(floor)}%）不能低于满分线（{_num(target)}%）")
+                    msgs.append(f"{name}越低越好：零分线（{fmt_num(floor)}%）不能低于满分线（{fmt_num(target)}%）")
         elif rule == "deduct":
             per = points("per", "每次扣分")
             if per == 0:
@@ -470,7 +470,7 @@ class Assessment:
     def subtitle(self):
         p = self.period
         return (f"考核期间：{p.label}（{p.start:%Y-%m-%d}至{p.end:%Y-%m-%d}）　{self.scheme_label}"
-                f"　满分{_num(self.full_marks)}分")
+                f"　满分{fmt_num(self.full_marks)}分")
 
 
 def assessed_departments(session):

@@ -104,7 +104,7 @@ def write_sheet(target, result, *, filled_by, filled_on=None):
 
 
 def _points_label(rule):
-    return "一票否决" if rule.rule == "veto" else f"{assessment._num(rule.weight)}分"
+    return "一票否决" if rule.rule == "veto" else f"{assessment.fmt_num(rule.weight)}分"
 
 
 class SchemeView(SecureBaseView):
@@ -131,10 +131,10 @@ class SchemeView(SecureBaseView):
                 values["on"] = bool(form.get(f"{code}-on"))
             else:
                 values = {"on": r is not None, "rule": r.rule if r else assessment.RULES_BY_KIND[ind.kind][0],
-                          "weight": assessment._num(r.weight) if r else "",
-                          "floor": assessment._num(r.floor) if r else "",
-                          "target": assessment._num(r.target) if r else "",
-                          "per": assessment._num(r.per_occurrence) if r else ""}
+                          "weight": assessment.fmt_num(r.weight) if r else "",
+                          "floor": assessment.fmt_num(r.floor) if r else "",
+                          "target": assessment.fmt_num(r.target) if r else "",
+                          "per": assessment.fmt_num(r.per_occurrence) if r else ""}
             rows.append({"code": code, "ind": ind, "vals": values,
                          "rules": [(k, assessment.RULES[k]) for k in assessment.RULES_BY_KIND[ind.kind]],
                          "errors": (errors or {}).get(code, [])})

@@ -175,3 +175,13 @@ def test_only_the_admin_edits_the_scheme(year, app_client):
     assert clerk.post(SCHEME_URL + "start", data={"year": "2027"}).status_code == 403
     assert app_client("handler1").get(SCHEME_URL).status_code == 403
     assert db.session.query(AssessmentScheme).count() == 1
+
+
+def test_leaders_see_their_branch_and_the_bureaus_leaders_all(year, app_client):
+    from tests.factories import UserFactory
+    UserFactory(username="leader_zj", full_name="钱局长", role="leader", department=year["a"])
+    db.session.commit()
+    assert list(rows(text(app_client("leader_zj").get(URL + "?year=2025")))) == [year["a"].id]
+    # leader3 (信访局局长) oversees the whole office, as on the case list
+    assert set(rows(text(app_client("leader3").get(URL + "?year=2025")))) == {
+        year["a"].id, year["b"].id, year["c"].id}
