@@ -171,13 +171,17 @@ def _supervise_clauses(session, start, end):
         answer.from_department_id == sv.to_department_id, answer.at > sv.at).exists()
     owed = answered | (sv.at < utcnow() - timedelta(days=SUPERVISE_ANSWER_DAYS))
     base = and_(sv.action == "supervise", sv.at >= lo, sv.at < hi, sv.to_department_id.isnot(None), owed,
-                sv.case_id.in_(select(Case.id).where(NOT_VOIDED)))
+                NOT_VOIDED)  # with the join on Case (_supervised)
     return base, on_time
+
+
+def _supervised(*columns):
+    return select(*columns).join(Case, Case.id == CaseEvent.case_id)
 
 
 def _supervise_compute(session, start, end, today):
     base, on_time = _supervise_clauses(session, start, end)
-    rows = session.execute(select(CaseEvent.to_department_id, func.count(CaseEvent.id), _n(on_time))
+    rows = session.execute(_supervised(CaseEvent.to_department_id, func.count(CaseEvent.id), _n(on_time))
                            .where(base).group_by(CaseEvent.to_department_id))
     return {d: Figure(int(n), int(total), _supervise_drill(session, start, end, today, d, "num"))
             for d, total, n in rows}
@@ -186,7 +190,7 @@ def _supervise_compute(session, start, end, today):
 def _supervise_drill(session, start, end, today, dept_id, part):
     base, on_time = _supervise_clauses(session, start, end)
     where = [base, CaseEvent.to_department_id == dept_id] + ([on_time] if part == "num" else [])
-    return select(CaseEvent.case_id).where(*where)
+    return _supervised(CaseEvent.case_id).where(*where)
 
 
 # ---- the registry ------------------------------------------------------------------------------------

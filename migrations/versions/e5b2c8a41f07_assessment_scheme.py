@@ -1,6 +1,7 @@
 """assessment scheme
 
-考核方案: one scheme per year, its indicators with weights and scoring rules.
+考核方案: one scheme per year, its indicators with weights and scoring rules; and an index on
+case.repeat_of_id (再信访率 finds the later case linked to a closed one by it).
 
 Revision ID: e5b2c8a41f07
 Revises: c3f1a9d2e7b4
@@ -49,9 +50,13 @@ def upgrade():
     )
     with op.batch_alter_table('assessment_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_assessment_item_scheme_id'), ['scheme_id'], unique=False)
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_case_repeat_of_id'), ['repeat_of_id'], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table('case', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_case_repeat_of_id'))
     with op.batch_alter_table('assessment_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_assessment_item_scheme_id'))
     op.drop_table('assessment_item')

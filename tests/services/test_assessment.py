@@ -228,3 +228,28 @@ def test_voided_cases_are_never_counted(year):
     ids = {c.id for c in db.session.query(Case).filter(Case.status == "voided")}
     skip = assessment.INDICATORS["skip_level"](db.session, d(2025, 1, 1), d(2025, 12, 31))
     assert not ids & set(db.session.execute(skip[year["a"].id].cases).scalars())
+
+
+def test_the_assessment_runs_a_fixed_number_of_queries(year):
+    """SQL aggregation grouped by department: more cases, not more queries."""
+    from sqlalchemy import event
+
+    def count_queries():
+        seen = []
+
+        def hook(*_args):
+            seen.append(1)
+        engine = db.session.get_bind()
+        event.listen(engine, "before_cursor_execute", hook)
+        try:
+            assessment.assess(db.session, statistics.year(2025))
+        finally:
+            event.remove(engine, "before_cursor_execute", hook)
+        return len(seen)
+
+    before = count_queries()
+    for n in range(1, 21):
+        CaseFactory(department_id=year["b"].id, received_on=d(2025, 10, n % 28 + 1), is_skip_level=True,
+                    accept_due=d(2025, 11, 1), accept_notice_on=d(2025, 10, 30))
+    db.session.commit()
+    assert count_queries() == before
