@@ -29,6 +29,7 @@ from models.screening import (  # noqa: E402
     screening_entry_parties,
 )
 from models.document import DocumentTemplate, DocumentNumber  # noqa: E402
+from models.assessment import AssessmentScheme, AssessmentItem  # noqa: E402
 
 __all__ = [
     "db", "Department", "User", "UserPreference", "Setting", "AuditLog", "Party", "Case", "CaseParty",
@@ -37,6 +38,7 @@ __all__ = [
     "package_cases", "ArchiveRecord", "ArchiveLoan", "ArchiveDestruction", "BackupRun", "Holiday", "HolidayYear",
     "ChangeLog", "Hearing", "ScreeningRound", "ScreeningReport", "ScreeningReminder", "ScreeningEntry",
     "ScreeningProgress", "screening_entry_parties", "DocumentTemplate", "DocumentNumber",
+    "AssessmentScheme", "AssessmentItem",
 ]
 
 from models import search_index  # noqa: E402

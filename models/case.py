@@ -30,7 +30,7 @@ class Case(db.Model):
 
     is_collective = db.Column(db.Boolean, nullable=False, default=False)
     is_repeat = db.Column(db.Boolean, nullable=False, default=False)
-    repeat_of_id = db.Column(db.Integer, db.ForeignKey("case.id"), index=True)
+    repeat_of_id = db.Column(db.Integer, db.ForeignKey("case.id"), index=True)  # 再信访 looks cases up by it
     is_skip_level = db.Column(db.Boolean, nullable=False, default=False)
     is_joint = db.Column(db.Boolean, nullable=False, default=False)
     is_anonymous = db.Column(db.Boolean, nullable=False, default=False)

@@ -570,6 +570,22 @@ def may_handle(session, user, case, department_id=None):
     return True
 
 
+def assessment_dept_ids(session, user):
+    """The departments whose 考核 results `user` may read (None = all): office staff and the
+    信访局's own leaders all; a leader their department and below; a handler their own department;
+    anyone else none."""
+    role = _role(user)
+    if role in OFFICE_ROLES:
+        return None
+    if role == LEADER:
+        if _dept_kind(session, user.department_id) == "office":
+            return None
+        return user_dept_ids(session, user)
+    if role == HANDLER and user.department_id is not None:
+        return {user.department_id}
+    return set()
+
+
 # ---- which screens ----------------------------------------------------------------------------
 
 R, C, E, D = "read", "create", "edit", "delete"
@@ -602,6 +618,8 @@ VIEW_RIGHTS = {
     "screening_round": {ADMIN: {R}, CLERK: {R, C, E}, LEADER: {R}, HANDLER: {R}},
     "screening": {ADMIN: {R}, CLERK: {R, C, E}, LEADER: {R}, HANDLER: {R, C, E}},
     "document_template": {ADMIN: {R, E}},
+    "assessment": {ADMIN: {R}, CLERK: {R}, LEADER: {R}, HANDLER: {R}},
+    "assessment_scheme": {ADMIN: {R, E}, CLERK: {R}},
 }
 
 

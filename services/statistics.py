@@ -252,10 +252,10 @@ def figures(session, scope, pkg_scope, p, today=None, repeat_window=90):
         _n(and_(FIRST, Case.channel == "online")).label("online"),
         _n(and_(FIRST, Case.channel == "phone")).label("phone"),
         _n(other).label("other_channels"),
-        _n(and_(FIRST, Case.is_collective.is_(True))).label("collective_batches"),
-        _people(and_(FIRST, Case.is_collective.is_(True))).label("collective_persons"),
+        _n(COLLECTIVE).label("collective_batches"),
+        _people(COLLECTIVE).label("collective_persons"),
         _n(and_(FIRST, Case.is_repeat.is_(True))).label("repeat"),
-        _n(and_(FIRST, Case.is_skip_level.is_(True))).label("skip_level"),
+        _n(SKIP_LEVEL).label("skip_level"),
         _n(and_(FIRST, Case.is_joint.is_(True))).label("joint"),
         _n(Case.review_level == 1).label("reviews"),
         _n(Case.review_level == 2).label("re_reviews"),
@@ -267,29 +267,25 @@ def figures(session, scope, pkg_scope, p, today=None, repeat_window=90):
         *(_n(Case.review_outcome == code).label(f"review_{code}") for code in REVIEW_OUTCOMES),
     ).where(scope, Case.review_level > 0, Case.replied_on >= s, Case.replied_on <= e)).mappings().one()
 
-    answered_by = func.coalesce(Case.replied_on, Case.closed_on)
     has_due = Case.handle_due.isnot(None)
     closed = session.execute(select(
         _n(has_due).label("closed_base"),
-        _n(and_(has_due, answered_by <= Case.handle_due)).label("closed_on_time"),
-        _n(and_(has_due, answered_by <= Case.handle_due, Case.closed_on > Case.handle_due))
+        _n(closed_on_time()).label("closed_on_time"),
+        _n(and_(closed_on_time(), Case.closed_on > Case.handle_due))
         .label("approval_late"),
         func.count(Case.id).label("closed"),
-    ).where(scope, Case.status.in_(("closed", "archived")),
-            Case.closed_on >= s, Case.closed_on <= e)).mappings().one()
+    ).where(scope, closed_in(s, e))).mappings().one()
 
     rated = session.execute(select(
         func.count(Case.id).label("eval_base"),
-        _n(Case.satisfaction.isnot(None)).label("rated"),
-        _n(Case.satisfaction.in_(("satisfied", "basic"))).label("satisfied"),
+        _n(RATED).label("rated"),
+        _n(SATISFIED).label("satisfied"),
     ).where(scope, answered_between(s, e))).mappings().one()
 
     pkg = session.execute(select(
         func.count(PackageAssignment.id).label("pkg_finished"),
-        func.coalesce(func.sum(case((PackageAssignment.outcome.in_(("resolved", "stopped")), 1),
-                                    else_=0)), 0).label("pkg_resolved"),
-    ).where(pkg_scope, PackageAssignment.status == "finished",
-            PackageAssignment.finished_on >= s, PackageAssignment.finished_on <= e)).mappings().one()
+        _n(PACKAGE_RESOLVED).label("pkg_resolved"),
+    ).where(pkg_scope, package_finished_in(s, e))).mappings().one()
 
     out = {}
     for part in (inflow, outcomes, closed, rated, pkg):
@@ -301,20 +297,12 @@ def figures(session, scope, pkg_scope, p, today=None, repeat_window=90):
 def _again(session, scope, p, window):
     """再信访 and 一次性化解 of the cases closed in the period (see the module's docstring)."""
     closed = session.execute(select(Case.id, Case.closed_on, Case.review_level).where(
-        scope, Case.status.in_(("closed", "archived")), Case.closed_on >= p.start,
-        Case.closed_on <= p.end)).all()
+        scope, closed_in(p.start, p.end))).all()
     ids = [c.id for c in closed]
     again, reviewed = set(), set()
     if ids:
-        # A link is confirmed once the clerk decided at intake (a registered case holds only the
-        # machine's suggestion); any later case, in or out of the user's reach, is the petitioner's.
-        closed_on = {c.id: c.closed_on for c in closed}
-        # `IS NOT NULL` first: the few linked cases through the index, then the ids among them
-        for earlier_id, received in session.execute(select(Case.repeat_of_id, Case.received_on).where(
-                Case.repeat_of_id.isnot(None), Case.repeat_of_id.in_(ids),
-                Case.status.notin_(("registered", "voided")))):
-            if closed_on[earlier_id] < received <= closed_on[earlier_id] + timedelta(days=window):
-                again.add(earlier_id)
+        again = set(session.execute(select(Case.id).where(
+            Case.id.in_(ids), petitioned_again(session, window))).scalars())
         reviewed = set(session.execute(select(Case.parent_case_id).where(
             Case.parent_case_id.isnot(None), Case.parent_case_id.in_(ids), Case.status != "voided")).scalars())
     first = [c.id for c in closed if c.review_level == 0]
@@ -718,3 +706,48 @@ def write_archive_sheet(target, session, user, rows_, today=None):
                 sum(r["page_count"] or 0 for r in rows_)],
         footer_lines=[f"制表：{user.full_name}　　制表日期：{today:%Y年%m月%d日}"],
         office=office, period=f"截至{today:%Y年%m月%d日}")
+
+
+# ---- definitions shared with the assessment (services/assessment.py): one place for each ----------
+
+SKIP_LEVEL = and_(FIRST, Case.is_skip_level.is_(True))
+COLLECTIVE = and_(FIRST, Case.is_collective.is_(True))
+RATED = Case.satisfaction.isnot(None)
+SATISFIED = Case.satisfaction.in_(("satisfied", "basic"))
+PACKAGE_RESOLVED = PackageAssignment.outcome.in_(("resolved", "stopped"))
+
+
+def closed_in(start, end):
+    """按期办结率's (and 再信访率's) base: cases closed in the period."""
+    return and_(Case.status.in_(("closed", "archived")), Case.closed_on >= start, Case.closed_on <= end)
+
+
+def closed_on_time():
+    """按期: the reply (closed_on when none was recorded) on or before handle_due."""
+    answered_by = func.coalesce(Case.replied_on, Case.closed_on)
+    return and_(Case.handle_due.isnot(None), answered_by <= Case.handle_due)
+
+
+def package_finished_in(start, end):
+    return and_(PackageAssignment.status == "finished", PackageAssignment.finished_on >= start,
+                PackageAssignment.finished_on <= end)
+
+
+def days_between(session, earlier, later):
+    """later - earlier in days, as SQL on either database (dates)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.julianday(later) - func.julianday(earlier)
+    return later - earlier
+
+
+def petitioned_again(session, window):
+    """再信访: a closed case the petitioner petitioned again on (a later case the clerk linked to it
+    as 同一事项) within `window` days after closing. A link is confirmed once the clerk decided at
+    intake (a registered case holds only the machine's suggestion); any later case, in or out of
+    the user's reach, is the petitioner's."""
+    from sqlalchemy.orm import aliased
+    later = aliased(Case)
+    return select(later.id).where(
+        later.repeat_of_id == Case.id, later.status.notin_(("registered", "voided")),
+        later.received_on > Case.closed_on,
+        days_between(session, Case.closed_on, later.received_on) <= window).exists()

@@ -156,6 +156,11 @@ MATRIX = {
     "sheets.index": E(EVERYONE),
     "sheets.packages": E(STAFF),
     "sheets.archive": E(ARCHIVE_READERS),
+    "assessment.index": E(STAFF),  # 考核: rows limited to the role's departments (assessment_dept_ids)
+    "assessment.export": E(STAFF),
+    "assessment_scheme.index": E(OFFICE),
+    "assessment_scheme.save": E(ADMIN),  # an empty form: 400 with a message, nothing saved
+    "assessment_scheme.start": E(ADMIN),
     "import_ledger.index": E(CLERK),
     "import_ledger.template": E(CLERK),
     "import_ledger.upload": E(CLERK),

@@ -19,7 +19,8 @@ def register_views(admin):
     from views.retention import register as retention
     from views.screening import register as screening
     from views.documents import register as documents
+    from views.assessment import register_report as assessment, register_scheme as assessment_scheme
 
     for register in (todo, cases, registration, moves, parties, reception, packages, hearings, archive, reports,
-                     screening, org, calendar, trace, backup, retention, documents):
+                     assessment, screening, org, calendar, trace, backup, retention, documents, assessment_scheme):
         register(admin)

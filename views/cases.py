@@ -12,7 +12,7 @@ from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
 from services import access, audit, deadlines, search
 from views.base import SecureModelView, ServiceSearchMixin
 from views.exports import LedgerExportMixin
-from views.filters import TodoFilter, fmt_due, printed_at, request_calendar
+from views.filters import AssessmentFilter, TodoFilter, fmt_due, printed_at, request_calendar
 from views.pages import case_page
 
 
@@ -141,7 +141,7 @@ class CaseView(ServiceSearchMixin, LedgerExportMixin, SecureModelView):
         OverdueFilter("超期"),
         DueSoonFilter("临期"),
         "received_on", "handle_due", "is_collective", "is_repeat",
-        TodoFilter(Case.status, "待办"), "closed_on",
+        TodoFilter(Case.status, "待办"), "closed_on", AssessmentFilter(Case.id, "考核明细"),
     )
     column_choices = {
         "status": list(STATUSES.items()),

@@ -94,3 +94,29 @@ class LoanTodoFilter(_LineFilter):
 
     def __init__(self, column, name):
         super().__init__(column, name, {k: label for k, (label, _c) in todo.LOAN_LINES.items()}, todo.loan_clause)
+
+
+class AssessmentFilter(BaseSQLAFilter):
+    """考核明细 on the case list: the cases behind one number of the 考核 table
+    (services/assessment.drill_clause; the list adds the viewer's reach as for every filter)."""
+
+    def __init__(self, column, name):
+        super().__init__(column, name, options=self._current)
+
+    def _current(self):
+        # The choice shown is the one the link carries (values are made by the 考核 page).
+        from services import assessment
+        if not has_request_context():
+            return []
+        values = [v for k, v in request.args.items() if k.startswith("flt") and assessment.parse_drill(v)]
+        return [(v, assessment.drill_label(db.session, current_user, v)) for v in dict.fromkeys(values)]
+
+    def validate(self, value):
+        return True  # an unknown value shows no case (apply), never the whole list
+
+    def apply(self, query, value, alias=None):
+        from services import assessment
+        return query.filter(assessment.drill_clause(db.session, current_user, value))
+
+    def operation(self):
+        return "为"
