@@ -116,12 +116,13 @@ def test_excel_cells(year, app_client):
     assert resp.status_code == 200 and xlsx.status_code == 200
     ws = openpyxl.load_workbook(io.BytesIO(xlsx.data)).active
     assert ws["A1"].value == "信访事项管理台信访工作目标管理考核表" or ws["A1"].value.endswith("信访工作目标管理考核表")
-    assert ws["C3"].value == "及时受理率（20分）"
-    assert (ws["A3"].value, ws["B3"].value, ws["C4"].value, ws["D4"].value) == ("排名", "单位", "指标值", "得分")
+    assert ws["D3"].value == "及时受理率（20分）"
+    assert (ws["A3"].value, ws["B3"].value, ws["C3"].value, ws["D4"].value, ws["E4"].value) == (
+        "序号", "排名", "单位", "指标值", "得分")
     values = [[cell.value for cell in row] for row in ws.iter_rows(min_row=5, max_row=7)]
-    assert [v[:4] for v in values] == [[1, "县人力资源和社会保障局", 1, 20],
-                                       [2, "县住房和城乡建设局", 0.75, 10],
-                                       [3, "县教育局", 1, 20]]
+    assert [v[:5] for v in values] == [[1, 1, "县人力资源和社会保障局", 1, 20],
+                                       [2, 2, "县住房和城乡建设局", 0.75, 10],
+                                       [3, 3, "县教育局", 1, 20]]
     assert [v[-2:] for v in values] == [[80, None], [53, None], [0, "一票否决"]]
     # 越级集体访 (the last indicator) of 教育局: 1 occurrence, 否决
     assert values[2][-4:-2] == [1, "否决"]
