@@ -571,9 +571,10 @@ def write_monthly_sheet(target, session, user, table, today=None):
                 ln.rate if ln.rate is not None else "—"]
     t = table.total
     return excel.write_table(
-        target, sheet_title="排查化解统计", title=f"{office}矛盾纠纷排查化解情况统计表",
+        target, office=office, sheet_title="排查化解统计", title=f"{office}矛盾纠纷排查化解情况统计表",
         subtitle=f"统计月份：{table.label}（{table.month:%Y-%m-%d}至{month_end(table.month):%Y-%m-%d}）",
-        columns=columns, rows=[row(ln) for ln in table.lines], totals=row(t),
+        columns=columns, rows=[row(ln) for ln in table.lines], totals=row(t), period=table.label,
+        numbered=False,  # a statistical form, not a list (as the 信访工作统计表)
         footer_lines=["化解率 = 已化解 ÷ 排查发现；已化解、已转信访事项按月末状态统计。",
                       f"填报单位：{office}　填报人：{user.full_name}　填报日期：{today:%Y年%m月%d日}"])
 
@@ -629,9 +630,9 @@ def write_major_sheet(target, session, user, month, entries, today=None):
     kinds = {1: "date", 6: "int"}
     columns = [excel.Column(h, w, kinds.get(i, "text")) for i, (h, w) in enumerate(zip(MAJOR_HEADERS, widths))]
     return excel.write_table(
-        target, sheet_title="重大隐患", title=f"{office}重大信访隐患情况表",
+        target, office=office, sheet_title="重大隐患", title=f"{office}重大信访隐患情况表",
         subtitle=f"报送月份：{month.year}年{month.month}月", columns=columns,
-        rows=[major_row(e) for e in entries],
+        rows=[major_row(e) for e in entries], period=f"{month.year}年{month.month}月",
         totals=["合计", f"{len(entries)}条"],
         footer_lines=[f"报送单位：{office}　填报人：{user.full_name}　填报日期：{today:%Y年%m月%d日}"])
 
@@ -726,7 +727,7 @@ def write_backlog_sheet(target, session, user, rows, days, today=None):
     kinds = {0: "int", 6: "date", 9: "int", 10: "int"}
     columns = [excel.Column(h, w, kinds.get(i, "text")) for i, (h, w) in enumerate(zip(BACKLOG_HEADERS, widths))]
     return excel.write_table(
-        target, sheet_title="信访积案", title=f"{office}信访积案排查登记表",
+        target, office=office, sheet_title="信访积案", title=f"{office}信访积案排查登记表",
         subtitle=f"截至{today:%Y年%m月%d日}　列入标准：在办超过{days}日或同一事项信访3次以上",
         columns=columns, rows=[backlog_row(i, r) for i, r in enumerate(rows, 1)],
         totals=["合计", f"{len(rows)}件"],

@@ -98,7 +98,7 @@ def write_sheet(target, result, *, filled_by, filled_on=None):
     notes = [f"{r.meta.label}：{r.description}。计算依据：{r.meta.basis}" for r in result.rules]
     return excel.write_table(
         target, sheet_title="考核表", title=result.title, subtitle=result.subtitle, columns=columns,
-        header_groups=groups, rows=sheet_rows(result),
+        header_groups=groups, rows=sheet_rows(result), office=result.office, period=result.period.label,
         footer_lines=notes + [f"填报单位：{result.office}　　填报人：{filled_by}　　"
                               f"填报日期：{filled_on:%Y年%m月%d日}"])
 

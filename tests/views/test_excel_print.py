@@ -94,6 +94,22 @@ def test_every_workbook_prints_on_paper(office, app_client):
     _check_print_setup(book["填写说明"], paper=9, header_rows=None, period="导入模板", numbered=False)
 
 
+def test_the_screening_and_assessment_workbooks_print_on_paper(app, app_client):
+    import demo
+    demo.build_demo_office(db.session, cases=0)
+    db.session.commit()
+    clerk = app_client("clerk")
+    ws = _book(clerk.get("/admin/screening-stats/export.xlsx?month=2026-11")).active
+    _check_print_setup(ws, paper=9, header_rows="$3:$3", period="2026年11月", numbered=False)
+    ws = _book(clerk.get("/admin/screening-major/export.xlsx?month=2026-11")).active
+    _check_print_setup(ws, paper=9, header_rows="$3:$3", period="2026年11月")
+    ws = _book(clerk.get("/admin/screening-backlog/export.xlsx")).active
+    _check_print_setup(ws, paper=9, header_rows="$3:$3", period=f"截至{clock.today():%Y年%m月%d日}")
+    ws = _book(clerk.get("/admin/assessment/export.xlsx?year=2026&quarter=0")).active
+    _check_print_setup(ws, paper=9, header_rows="$3:$4", period="2026年", numbered=False)
+    assert ws["A3"].value == "序号"  # merged over the two header rows
+
+
 def test_package_ledger_of_the_package_screen_prints_too(office, app_client):
     db.session.add(PackageAssignment(title="包案甲", leader_id=office["leader"].id, responsible_person="李科长",
                                      department_id=office["housing"].id, deadline=date(2026, 12, 31), plan="约谈"))

@@ -209,8 +209,8 @@ def test_the_monthly_table_on_screen_and_in_excel(office, app_client):
                                            .get_data())).active
     values = [list(row) for row in ws.iter_rows(values_only=True)]
     assert values[0][0] == "示范县信访局重大信访隐患情况表" and values[1][0] == "报送月份：2026年11月"
-    assert values[3][:3] == ["县住房和城乡建设局", values[3][1], "城关镇东关社区"]
-    assert values[3][11] == "已转信访事项" and values[4][:2] == ["合计", "1条"]
+    assert values[2][0] == "序号" and values[3][:4] == [1, "县住房和城乡建设局", values[3][2], "城关镇东关社区"]
+    assert values[3][12] == "已转信访事项" and values[4][:2] == ["合计", "1条"]
 
 
 def test_another_units_entries_never_reach_a_handler(office, app_client):
