@@ -323,35 +323,29 @@ def package_filter(session, user):
     return clause
 
 
-def screening_filter(session, user):
-    """矛盾纠纷排查 entries: office staff and the 信访局's own leaders all; a handler his department
-    and those below it; a leader his branch and the entries he is the 包保 leader of."""
+def _screening_branch(session, user, department_id):
+    """矛盾纠纷排查 by unit: office staff and the 信访局's own leaders every unit; handlers and
+    leaders their branch (the department and those below it); others none."""
     role = _role(user)
-    if role in OFFICE_ROLES:
+    if role in OFFICE_ROLES or (role == LEADER and _dept_kind(session, user.department_id) == "office"):
         return true()
-    if role not in (HANDLER, LEADER):
-        return false()
-    if role == LEADER and _dept_kind(session, user.department_id) == "office":
-        return true()
-    depts = user_dept_ids(session, user)
-    clause = ScreeningEntry.department_id.in_(depts) if depts else false()
-    if role == LEADER:
+    depts = user_dept_ids(session, user) if role in (HANDLER, LEADER) else ()
+    return department_id.in_(depts) if depts else false()
+
+
+def screening_filter(session, user):
+    """矛盾纠纷排查 entries: the user's units (above), and for a leader the entries he is the 包保
+    leader of."""
+    clause = _screening_branch(session, user, ScreeningEntry.department_id)
+    if _role(user) == LEADER:
         clause = or_(clause, ScreeningEntry.leader_id == user.id)
     return clause
 
 
 def screening_report_filter(session, user):
-    """A unit's report rows in a round: office staff (and the 信访局's leaders) every unit's,
-    handlers and leaders their branch's (who else has not reported is the office's business)."""
-    role = _role(user)
-    if role in OFFICE_ROLES:
-        return true()
-    if role not in (HANDLER, LEADER):
-        return false()
-    if role == LEADER and _dept_kind(session, user.department_id) == "office":
-        return true()
-    depts = user_dept_ids(session, user)
-    return ScreeningReport.department_id.in_(depts) if depts else false()
+    """A unit's report rows in a round: the user's units (who else has not reported is the office's
+    business)."""
+    return _screening_branch(session, user, ScreeningReport.department_id)
 
 
 def may_file_screening(session, user, department_id):
