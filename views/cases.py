@@ -192,6 +192,7 @@ class CaseView(ServiceSearchMixin, LedgerExportMixin, SecureModelView):
         case = self.get_query().options(
             joinedload(Case.parties), joinedload(Case.attachments), joinedload(Case.assists),
             joinedload(Case.review_cases), joinedload(Case.handler), joinedload(Case.close_approved_by),
+            joinedload(Case.hearings),  # rare: joined costs no statement where there is none
             selectinload(Case.events).joinedload(CaseEvent.actor),
         ).filter(Case.id == pk).one_or_none()
         if case is not None:  # found through the scoped query: in reach (no second check per move)
