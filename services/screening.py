@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case as when, false, func, or_, select
+from sqlalchemy import and_, case as when, false, func, or_, select, union
 from sqlalchemy.orm import selectinload
 
 from models import (Case, Department, Party, ScreeningEntry, ScreeningProgress, ScreeningReminder,
@@ -659,8 +659,12 @@ def _matter_sizes(session):
     members = {}
     for x in list(parent):
         members.setdefault(find(x), set()).add(x)
-    voided = set(session.execute(select(Case.id).where(Case.id.in_(list(parent)), Case.status == "voided"))
-                 .scalars()) if parent else set()
+    # The voided ends of the links, found by a subquery: at a million cases the linked ids are far
+    # more than a statement may bind.
+    targets = union(select(Case.repeat_of_id.label("id")).where(Case.repeat_of_id.is_not(None)),
+                    select(Case.parent_case_id.label("id")).where(Case.parent_case_id.is_not(None))).subquery()
+    voided = set(session.execute(select(Case.id).where(
+        Case.status == "voided", Case.id.in_(select(targets.c.id)))).scalars()) if parent else set()
     return {x: len(members[find(x)] - voided) for x in parent}, {x: find(x) for x in parent}
 
 
@@ -683,12 +687,12 @@ def backlog(session, user, today=None, days=None, min_petitions=3):
     sizes, roots = _matter_sizes(session)
     repeated = [cid for cid, n in sizes.items() if n >= min_petitions]
     cutoff = today - timedelta(days=days)
-    cond = Case.received_on < cutoff
-    if repeated:
-        cond = or_(cond, Case.id.in_(repeated))
-    cases = list(session.execute(
-        select(Case).where(Case.status.in_(OPEN_CASE_STATUSES), cond, access.case_filter(session, user))
-        .options(selectinload(Case.department)).order_by(Case.received_on, Case.id)).scalars())
+    base = select(Case).where(Case.status.in_(OPEN_CASE_STATUSES), access.case_filter(session, user)) \
+        .options(selectinload(Case.department))
+    found = {c.id: c for c in session.execute(base.where(Case.received_on < cutoff)).scalars()}
+    for i in range(0, len(repeated), 500):  # bounded binds per statement
+        found.update((c.id, c) for c in session.execute(base.where(Case.id.in_(repeated[i:i + 500]))).scalars())
+    cases = sorted(found.values(), key=lambda c: (c.received_on, c.id))
     latest = {}
     for c in cases:
         key = roots.get(c.id, ("case", c.id))
