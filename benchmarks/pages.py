@@ -15,8 +15,10 @@ One table: per size the median ms, the bare route's ms and the statements per pa
 growth from the smallest to the largest size and ours/bare at the largest; pages a role may not
 open (403) are left out. Then the ledger export of all cases at 100,000 (or the size nearest it)
 as the clerk, in its own process: time and peak RSS over the process's RSS before it. Last, each
-target of issue 17 and whether it holds: growth ≤ ×2, ours/bare ≤ 1.5, ≤ 10 statements per list
-and case page.
+target of issue 17 and whether it holds: growth ≤ ×2 (a report: ≤ the growth of the cases in its
+period, "rows ×"; for the dashboard and 待办 that column shows the open cases in reach, for
+information only), ours/bare ≤ 1.5, ≤ 10 statements per list and case page. "stock ms" is
+Flask-Admin's own ModelView(Case) on the same list page (clerk, no reach), at the largest size.
 
 --pg URL: the same on PostgreSQL, one database per size (xf_bench_N on that server, built once
 and reused; VACUUM ANALYZE after the load). Not part of the suite.
@@ -112,6 +114,7 @@ def measure(db_path, reps):
         return f"{count} " + " ".join(c.number for c in rows)
 
     app.add_url_rule("/_bench/bare", "bench_bare", bare)
+    _stock_view(app)
     statements = [0]
     with app.app_context():
         event.listen(db.engine, "before_cursor_execute", lambda *a, **k: statements.__setitem__(0, statements[0] + 1))
@@ -160,6 +163,9 @@ def measure(db_path, reps):
         pages += [("dashboard", "/admin/", None), ("monthly report", "/admin/statistics/", None),
                   ("yearly report", f"/admin/statistics/?kind=year&year={year}", None),
                   ("待办", "/admin/todo/", None)]
+        with app.app_context():
+            basis = _basis(user, year)
+            db.session.remove()
         for name, url, bare_args in pages:
             statements[0] = 0
             _ms, status = timed(url)  # warm-up, and the statement count
@@ -175,10 +181,56 @@ def measure(db_path, reps):
                 ours.append(timed(url)[0])
                 if bare_url:
                     theirs.append(timed(bare_url)[0])
+            stock = []
+            if user == "clerk" and name.startswith("case list") or name == "sort 办理期限" and user == "clerk":
+                # Flask-Admin's stock ModelView(Case) on the same page: what any Flask-Admin list costs
+                stock_url = url.replace("/admin/case/", "/_bench/stock/")
+                timed(stock_url)
+                stock = [timed(stock_url)[0] for _ in range(reps)]
             results[f"{user}|{name}"] = {
                 "ms": round(statistics.median(ours), 1), "status": status, "queries": count,
-                "bare_ms": round(statistics.median(theirs), 1) if theirs else None}
+                "bare_ms": round(statistics.median(theirs), 1) if theirs else None,
+                "stock_ms": round(statistics.median(stock), 1) if stock else None,
+                "basis": basis.get(name)}
     return results
+
+
+def _stock_view(app):
+    """Flask-Admin's own ModelView(Case), no reach and no columns configured, at /_bench/stock/."""
+    from flask_admin.contrib.sqla import ModelView
+
+    from models import Case, db
+
+    class Stock(ModelView):
+        page_size = 50
+        can_set_page_size = False
+
+    app.extensions["xinfang_admin"].add_view(Stock(Case, db.session, endpoint="bench_stock", url="/_bench/stock"))
+
+
+def _basis(username, year):
+    """The rows a counting page must read by its definition, per page: a report the cases in
+    reach received or closed in its period (issue 17: reports grow with the period's cases);
+    the dashboard and 待办 the open cases in reach (shown, not allowed for)."""
+    from sqlalchemy import and_, func, or_, select
+
+    from models import Case, User, db
+    from models.enums import OPEN_CASE_STATUSES
+    from services import access, statistics as st
+
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one()
+    reach = access.case_filter(db.session, user)
+
+    def count(*where):
+        return db.session.execute(select(func.count()).select_from(Case).where(reach, *where)).scalar()
+
+    def period(p):
+        return count(or_(and_(Case.received_on >= p.start, Case.received_on <= p.end),
+                         and_(Case.closed_on >= p.start, Case.closed_on <= p.end)))
+
+    opened = count(Case.status.in_(OPEN_CASE_STATUSES))
+    return {"monthly report": period(st.parse_period({})), "yearly report": period(st.year(year)),
+            "dashboard": opened, "待办": opened}
 
 
 def export(target):
@@ -208,7 +260,7 @@ def _table(sizes, results):
     head = ["user", "page"]
     for n in sizes:
         head += [f"{n // 1000}k ms", f"{n // 1000}k bare", f"{n // 1000}k q"]
-    head += ["growth", "ours/bare"]
+    head += ["growth", "rows ×", "ours/bare", "stock ms"]
     rows = [head]
     for key in results[sizes[0]]:
         user, page = key.split("|")
@@ -222,7 +274,10 @@ def _table(sizes, results):
         first, last = results[sizes[0]].get(key), results[sizes[-1]].get(key)
         ok = first and last and first["status"] == last["status"] == 200
         row.append(f"×{last['ms'] / first['ms']:.1f}" if ok and len(sizes) > 1 else "")
+        grown = _basis_growth(first, last) if ok and len(sizes) > 1 else None
+        row.append(f"×{grown:.1f}" if grown else "")
         row.append(f"{last['ms'] / last['bare_ms']:.1f}" if ok and last["bare_ms"] else "")
+        row.append(f"{last['stock_ms']:.0f}" if ok and last.get("stock_ms") else "")
         rows.append(row)
     def width(text):  # a Chinese character takes two columns in a terminal
         return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
@@ -233,6 +288,12 @@ def _table(sizes, results):
         print("  ".join(c + p if j < 2 else p + c for j, (c, p) in enumerate(zip(r, pads))))
         if i == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def _basis_growth(first, last):
+    """How much the rows the page must count grew (reports, dashboard, 待办), or None."""
+    a, b = first.get("basis"), last.get("basis")
+    return b / a if a and b else None
 
 
 def _is_list(page):
@@ -247,9 +308,10 @@ def _targets(sizes, results):
     out = []
     if len(sizes) > 1:
         both = [k for k in keys if k in first and first[k]["status"] == 200]
-        growth = [(k, last[k]["ms"] / first[k]["ms"]) for k in both]
-        out.append((f"every page grows ≤ ×2 from {sizes[0]:,} to {sizes[-1]:,} cases", len(both),
-                    [(k, f"×{g:.1f}") for k, g in sorted(growth, key=lambda x: -x[1]) if g > 2]))
+        growth = [(k, last[k]["ms"] / first[k]["ms"], _allowed(k, first[k], last[k])) for k in both]
+        out.append((f"every page grows ≤ ×2 from {sizes[0]:,} to {sizes[-1]:,} cases "
+                    "(a report: ≤ its period's cases' growth)", len(both),
+                    [(k, f"×{g:.1f}") for k, g, a in sorted(growth, key=lambda x: -x[1]) if g > a]))
     with_bare = [(k, last[k]["ms"] / last[k]["bare_ms"]) for k in keys if last[k]["bare_ms"]]
     out.append((f"ours/bare ≤ 1.5 at {sizes[-1]:,}", len(with_bare),
                 [(k, f"{r:.1f}") for k, r in sorted(with_bare, key=lambda x: -x[1]) if r > 1.5]))
@@ -258,6 +320,12 @@ def _targets(sizes, results):
                 [(k, str(last[k]["queries"])) for k in sorted(pages, key=lambda k: -last[k]["queries"])
                  if last[k]["queries"] > 10]))
     return out
+
+
+def _allowed(key, first, last):
+    """Growth allowed: ×2, or for a report the growth of the cases in its period (issue 17)."""
+    grown = _basis_growth(first, last) if key.endswith("report") else None
+    return max(2.0, grown or 0)
 
 
 def _print_targets(sizes, results):
