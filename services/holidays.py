@@ -15,7 +15,7 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from models import Holiday
-from services import ValidationFailed
+from services import ValidationFailed, inputs
 
 PROVISIONAL_NOTE = "暂定：仅按法定节日，未含调休"
 FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
@@ -167,6 +167,7 @@ def parse_notice(text, year):
 # ---- a year's days, saved from the grid ------------------------------------------------------
 
 KINDS = ("holiday", "workday")
+NAME_MAX = Holiday.name.type.length
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -197,7 +198,10 @@ def read_marks(year, form):
             raise ValidationFailed({"days": [f"{d:%Y-%m-%d}不在{year}年内"]})
         value = (value or "").strip()
         if prefix == "name":
-            names[d] = value[:50]
+            try:
+                names[d] = inputs.parse_text(value, f"{d:%Y-%m-%d}的名称", max_len=NAME_MAX)
+            except inputs.InputError as exc:
+                raise ValidationFailed({"days": [exc.message]}) from None
         elif value:
             if value not in KINDS:
                 raise ValidationFailed({"days": [f"{d:%Y-%m-%d}的类型无效"]})

@@ -128,3 +128,23 @@ def test_a_clerk_reads_the_page_but_may_not_save(office, login):
     r = clerk.post(URL, data={"year": "2027", "action": "save", "complete": "1", **NOTICE_DAYS})
     assert r.status_code == 403 and "您无权修改放假安排" in text(r)
     assert rows_2027() == 0
+
+
+def test_a_holiday_name_longer_than_the_column_is_refused_not_cut(office, login):
+    admin = login("admin")
+    long_name = "国" * 51
+    r = admin.post(URL, data={"year": "2027", "action": "save", "day-2027-01-01": "holiday",
+                              "name-2027-01-01": long_name})
+    assert r.status_code == 400 and "2027-01-01的名称不能超过50字" in text(r)
+    assert rows_2027() == 0 and db.session.get(HolidayYear, 2027) is None
+    r = admin.post(URL, data={"year": "2027", "action": "save", "day-2027-01-01": "holiday",
+                              "name-2027-01-01": "国" * 50}, follow_redirects=True)
+    assert r.status_code == 200
+    assert db.session.execute(select(Holiday.name).where(Holiday.day == date(2027, 1, 1))).scalar() == "国" * 50
+
+
+def test_the_holiday_list_form_refuses_a_long_name_in_chinese(office, login):
+    admin = login("admin")
+    r = admin.post("/admin/holiday/new/", data={"day": "2027-03-03", "kind": "holiday", "name": "国" * 51})
+    assert r.status_code == 200 and "字段长度不能超过 50 个字符。" in text(r)
+    assert rows_2027() == 0
