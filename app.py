@@ -48,6 +48,13 @@ def _config_from_env(app):
         RATELIMIT_STORAGE_URI=os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         RATELIMIT_ENABLED=os.environ.get("RATELIMIT_ENABLED", "1") == "1",
         RATELIMIT_HEADERS_ENABLED=False,
+        # Reverse proxies in front of the app (nginx: 1). 0, the default, trusts no
+        # X-Forwarded-* header: the client address is the socket's. With N > 0 the address (and
+        # scheme) the N-th proxy from the app reports in X-Forwarded-For/-Proto is the client's:
+        # the login rate limit and the audit log's ip then see the real client, not the proxy.
+        # Set it only when every request passes through those proxies, or a client could forge
+        # its address.
+        XF_PROXY_COUNT=os.environ.get("XF_PROXY_COUNT", "0"),
     )
 
 
@@ -148,6 +155,21 @@ def _security(app):
         return resp
 
 
+def _behind_proxies(app):
+    """ProxyFix for XF_PROXY_COUNT trusted reverse proxies (see _config_from_env)."""
+    raw = app.config.get("XF_PROXY_COUNT") or 0
+    try:
+        count = int(str(raw).strip())
+    except ValueError:
+        count = -1
+    if not 0 <= count <= 10:
+        raise RuntimeError(f"XF_PROXY_COUNT 应为0至10之间的整数（反向代理层数），当前为“{raw}”，拒绝启动。")
+    app.config["XF_PROXY_COUNT"] = count
+    if count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count)
+
+
 def create_app(config=None):
     app = Flask(__name__, instance_relative_config=True)
     os.makedirs(app.instance_path, exist_ok=True)
@@ -155,6 +177,7 @@ def create_app(config=None):
     if config:
         app.config.update(config)
     _security(app)
+    _behind_proxies(app)
 
     db.init_app(app)
     _sqlite_listeners(app)

@@ -15,7 +15,7 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from models import Holiday
-from services import ValidationFailed
+from services import ValidationFailed, inputs
 
 PROVISIONAL_NOTE = "暂定：仅按法定节日，未含调休"
 FESTIVALS = ("元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节")
@@ -167,6 +167,7 @@ def parse_notice(text, year):
 # ---- a year's days, saved from the grid ------------------------------------------------------
 
 KINDS = ("holiday", "workday")
+NAME_MAX = Holiday.name.type.length
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -197,7 +198,10 @@ def read_marks(year, form):
             raise ValidationFailed({"days": [f"{d:%Y-%m-%d}不在{year}年内"]})
         value = (value or "").strip()
         if prefix == "name":
-            names[d] = value[:50]
+            try:
+                names[d] = inputs.parse_text(value, f"{d:%Y-%m-%d}的名称", max_len=NAME_MAX)
+            except inputs.InputError as exc:
+                raise ValidationFailed({"days": [exc.message]}) from None
         elif value:
             if value not in KINDS:
                 raise ValidationFailed({"days": [f"{d:%Y-%m-%d}的类型无效"]})
@@ -205,19 +209,43 @@ def read_marks(year, form):
     return marks, names
 
 
+def missing_festivals(year, marks, names):
+    """The law's festivals of `year` with no day off among `marks`: none of its statutory days is
+    marked 放假 and no day off carries its name (2020's 中秋 fell on 国庆, so dates count too)."""
+    off = {d for d, kind in marks.items() if kind == "holiday"}
+    named = "、".join(names.get(d, "") for d in off)
+    law = statutory_days(year)
+    missing = []
+    for fest in FESTIVALS:
+        if year < 2008 and fest in ("清明节", "端午节", "中秋节"):  # festivals only since 2008
+            continue
+        if fest not in named and not any(fest in name and d in off for d, name in law.items()):
+            missing.append(fest)
+    return missing
+
+
 def save_year(session, year, marks, names, complete):
     """Make the year's Holiday rows exactly `marks` and record whether the notice is entered in
-    full (a complete year no longer counts the law's days). The caller commits and recomputes.
-    Returns (holidays, workdays) counted."""
+    full (a complete year no longer counts the law's days). The year is marked complete only when
+    every festival has its days off: otherwise the missing festivals' law days would silently stop
+    counting, so it is refused (saved without the mark, they stay 暂定). The caller commits and
+    recomputes. Returns (holidays, workdays) counted."""
     from services import deadlines
 
     rows = {h.day: h for h in session.execute(select(Holiday).where(
         Holiday.day >= date(year, 1, 1), Holiday.day <= date(year, 12, 31))).scalars()}
+    names = {day: names.get(day) or (rows[day].name if day in rows else "") or nearest_name(year, day)
+             for day in marks}
+    missing = missing_festivals(year, marks, names) if complete else []
+    if missing:
+        raise ValidationFailed({"complete": [
+            f"{year}年尚缺{'、'.join(missing)}的放假日期，不能标记为“已完整录入”。请补录后再标记；"
+            f"或不勾选先保存，未录入的节日仍按法定节日暂定计算。"]})
     for day, row in rows.items():
         if day not in marks:
             session.delete(row)
     for day, kind in sorted(marks.items()):
-        name = names.get(day) or (rows[day].name if day in rows else "") or nearest_name(year, day)
+        name = names[day]
         row = rows.get(day)
         if row is None:
             session.add(Holiday(day=day, kind=kind, name=name))

@@ -1,8 +1,11 @@
 """A party edited on the 信访人 screen is checked by registration's rules (lengths, choices, the
 GB 11643 check digit of a resident ID number, the phone format) and stored normalized."""
+from datetime import date
+
 from sqlalchemy import select
 
 from models import Party
+from models.enums import SEXES
 from services import inputs, validation
 from services.clock import today as office_today
 from services.inputs import InputError
@@ -43,9 +46,21 @@ def check(session, values, party_id=None, today=None):
             msg = MSG_ID_TAKEN
         if msg:
             err("id_number", msg)
+        elif id_type == "resident":
+            _agrees_with_id(clean["id_number"], clean.get("sex"), values.get("birth_date"), err)
     if clean.get("phone"):
         msg = validation.check_phone(clean["phone"])
         if msg:
             err("phone", msg)
         clean["phone"] = validation.normalize_phone(clean["phone"])
     return clean, errors
+
+
+def _agrees_with_id(id_number, sex, born, err):
+    """Registration's rule: a 性别 or 出生日期 typed next to a valid 18-digit ID number must be the
+    one the number encodes (blank ones are left as typed)."""
+    id_sex, id_born = validation.id_sex(id_number), validation.id_birth_date(id_number)
+    if sex in SEXES and id_sex and sex != id_sex:
+        err("sex", validation.ID_SEX_MISMATCH.format(sex=SEXES[id_sex]))
+    if isinstance(born, date) and id_born and born != id_born:
+        err("birth_date", validation.ID_BIRTH_MISMATCH.format(born=id_born))

@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, or_, select
 
 from models import Case, ReceptionEvent, ReceptionSchedule, User
 from models.enums import RECEPTION_SLOTS, RECEPTION_STATUSES, STATUSES
-from services import ServiceError, access, audit, deadlines, inputs, settings
+from services import ServiceError, access, audit, deadlines, holidays, inputs, settings
 from services.clock import today as office_today
 from services.inputs import MAX_YEAR, MIN_YEAR, InputError
 
@@ -380,6 +380,10 @@ def month_grid(session, year, month):
     from models import Holiday
     names = dict(session.execute(select(Holiday.day, Holiday.name).where(
         Holiday.day >= first, Holiday.day <= last)).all())
+    if cal.is_provisional(first):  # the notice is not entered: the law's days the clock counts (暂定)
+        for d, name in holidays.statutory_days(year).items():
+            if first <= d <= last and d not in names and d not in cal.workdays:
+                names[d] = f"{name}（暂定）"
     by_day = {}
     for e in month_entries(session, year, month):
         by_day.setdefault(e.day, []).append(e)

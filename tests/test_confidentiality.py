@@ -242,3 +242,47 @@ def test_an_accusation_is_never_packaged_with_its_accusers_other_case(scene):
         kinds = {c.id in accusation_ids for c in pkg.cases}
         assert len(kinds) == 1, [c.number for c in pkg.cases]
     assert len(scene["packages"]) == 2
+
+
+def test_free_texts_on_the_case_page_mask_a_number_out_of_reach(make_client, demo_app):
+    """答复意见, 办结报告, 回访, 领导批示, 摘要 … are filtered as the timeline's notes: a handler reads
+    the number of an accusation out of his reach as （另一信访事项）, on the page, its print and the
+    move forms; his own case's number and a case he may see stay."""
+    zj = _dept("县住房和城乡建设局")
+    mine = db.session.execute(select(Case).where(
+        Case.status == "handling", Case.purpose == "request", Case.department_id == zj.id)
+        .order_by(Case.id)).scalars().first()
+    other_mine = db.session.execute(select(Case).where(
+        Case.purpose == "request", Case.department_id == zj.id, Case.id != mine.id)
+        .order_by(Case.id)).scalars().first()
+    secret = db.session.execute(select(Case).where(
+        Case.purpose == "accusation", Case.department_id == _dept("县纪委监委").id).order_by(Case.id)).scalars().first()
+    handler = _user("handler1")
+    assert not access.can_see_case(db.session, handler, secret)
+    assert access.can_see_case(db.session, handler, other_mine)
+    said = f"经查与{secret.number}所涉问题有关，并参照{other_mine.number}、{mine.number}办理"
+    mine.summary = "摘要：" + said
+    mine.reply_text = "答复：" + said
+    mine.handling_report = "报告：" + said
+    mine.follow_up_note = "回访：" + said
+    mine.satisfaction = "satisfied"
+    mine.leader_instruction = "批示：" + said
+    db.session.commit()
+    client = make_client("handler1")
+    shown = f"经查与（另一信访事项）所涉问题有关，并参照{other_mine.number}、{mine.number}办理"
+    for url in (f"/admin/case/details/?id={mine.id}", f"/admin/case/print/?id={mine.id}"):
+        resp = client.get(url)
+        body = resp.get_data(as_text=True)
+        assert resp.status_code == 200, url
+        assert secret.number not in body and shown in body, url
+    # a move form shows the summary filtered (its input boxes hold the texts to edit, unchanged)
+    body = client.get(f"/admin/moves/reply/{mine.id}/").get_data(as_text=True)
+    summary = re.search(r"<th>内容摘要</th><td[^>]*>(.*?)</td>", body, re.S).group(1)
+    assert summary == ("摘要：" + shown)[:120]
+    body = _page(client, mine)
+    reply = re.search(r'id="case-reply">(.*?)</td>', body, re.S).group(1)
+    assert reply == "答复：" + shown
+    for head in ("报告：", "回访：", "批示：", "摘要："):
+        assert head + shown in body, head
+    # the clerk, who may see the accusation, reads the number
+    assert secret.number in _page(make_client("clerk"), mine)

@@ -178,14 +178,21 @@ def test_person_page_for_a_handler_shows_only_reachable_cases(make_client, perso
     assert ID not in body and PHONE not in body  # masked off the office
 
 
-def test_person_page_out_of_reach_is_403(make_client, person):
-    assert _person_page(make_client("handler4"), person["party"]).status_code == 403
+def test_person_page_out_of_reach_answers_as_a_missing_person(make_client, person):
+    """A person the user may not see and a person that does not exist answer the same (404, the
+    same page): the answer does not tell which ids are people."""
+    h4 = make_client("handler4")
+    hidden, missing = _person_page(h4, person["party"]), h4.get("/admin/person/99999999/")
+    assert hidden.status_code == missing.status_code == 404
+    strip = lambda r: re.sub(r'nonce="[^"]*"|value="[^"]*"', "", r.get_data(as_text=True))  # noqa: E731
+    assert strip(hidden) == strip(missing)
+    assert person["party"].name not in hidden.get_data(as_text=True)
     # an accuser known to handler1 only through the accusation: not a person handler1 may look up
     accuser = Party(name="检举人乙某", id_number="110101199003079999")
     db.session.add(accuser)
     db.session.add(CaseParty(case=person["accusation"], party=accuser, role="petitioner"))
     db.session.commit()
-    assert _person_page(make_client("handler1"), accuser).status_code == 403
+    assert _person_page(make_client("handler1"), accuser).status_code == 404
     assert _person_page(make_client("handler3"), accuser).status_code == 200
     assert make_client("clerk").get("/admin/person/99999999/").status_code == 404
 

@@ -276,3 +276,44 @@ def test_admin_sees_the_temporary_password_flag(app, office):
     assert _admin_edit(app, admin, bob_id, new_password="Temp-pass-2026").status_code == 302
     page = _text(admin.get(f"/admin/user/details/?id={bob_id}"))
     assert "须修改临时密码" in page
+
+
+def _limited_app(app, **config):
+    return create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY", "ATTACHMENT_DIR")},
+                       "TESTING": True, "RATELIMIT_ENABLED": True, "XF_LOGIN_RATE": "2 per minute", **config})
+
+
+def _attempts(limited, forwarded_for):
+    """The status of one wrong login from each X-Forwarded-For address, in turn (a fresh client
+    each time: the limit is per address, not per cookie)."""
+    out = []
+    for address in forwarded_for:
+        c = Browserless(limited)
+        c.token()
+        resp = c.client.post("/login", data={"username": "nobody", "password": "wrong-pass-1",
+                                             "csrf_token": c.token()},
+                             headers={"X-Forwarded-For": address}, environ_base={"REMOTE_ADDR": "10.0.0.1"})
+        out.append(resp.status_code)
+    return out
+
+
+@pytest.mark.parametrize("proxies, expected", [
+    # behind nginx: the forwarded address is the client's; two clients, two counts
+    (1, [200, 200, 429, 200, 200]),
+    # off (the default): X-Forwarded-For is ignored, every attempt is the proxy's address
+    (0, [200, 200, 429, 429, 429]),
+])
+def test_login_rate_limit_keys_on_the_forwarded_address_only_behind_a_proxy(app, office, proxies, expected):
+    limited = _limited_app(app, XF_PROXY_COUNT=proxies)
+    db.session.close()
+    try:
+        assert _attempts(limited, ["203.0.113.5"] * 3 + ["198.51.100.7"] * 2) == expected
+    finally:
+        with limited.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+def test_a_bad_proxy_count_refuses_to_start(app):
+    with pytest.raises(RuntimeError, match="XF_PROXY_COUNT 应为0至10之间的整数"):
+        _limited_app(app, XF_PROXY_COUNT="nginx")

@@ -238,7 +238,8 @@ def test_party_edit_stores_a_good_id_normalized_and_refuses_anothers(make_client
     party = person["party"]
     clerk = make_client("clerk")
     assert clerk.post(f"/admin/party/edit/?id={party.id}",
-                      _party_form(party, id_number=GOOD_ID.lower(), phone="139 1234 5678")).status_code == 302
+                      _party_form(party, id_number=GOOD_ID.lower(), phone="139 1234 5678",
+                                  sex="F", birth_date="1990-03-07")).status_code == 302
     db.session.expire_all()
     assert (db.session.get(Party, party.id).id_number, db.session.get(Party, party.id).phone) == \
         (GOOD_ID, "13912345678")

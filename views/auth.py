@@ -84,7 +84,9 @@ def change_password():
 
 def install_limiter(app):
     """Per-client limit on login attempts (XF_LOGIN_RATE), so nobody locks every account by
-    trying five passwords on each; the store is RATELIMIT_STORAGE_URI (memory by default)."""
+    trying five passwords on each; the store is RATELIMIT_STORAGE_URI (memory by default). The
+    client is request.remote_addr: behind nginx set XF_PROXY_COUNT (app.py) or every login counts
+    against the proxy's one address."""
     limiter = Limiter(get_remote_address, app=app)
     app.extensions["xf_limiter"] = limiter  # the decorator holds it weakly only
     view = app.view_functions["auth.login"]

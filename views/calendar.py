@@ -179,7 +179,8 @@ class HolidayYearView(SecureBaseView):
             n_off, n_on = holidays.save_year(db.session, year, marks, names,
                                              request.form.get("complete") == "1")
         if not result.ok:
-            return self._page(year, marks, names, complete, errors=[result.message], status=409)
+            return self._page(year, marks, names, complete, errors=[result.message],
+                              status=409 if result.conflict else 400)
         flash(f"{year}年放假安排：放假{n_off}天，调休上班{n_on}天。", "info")
         _recompute(f"{year}年放假安排")
         return redirect(url_for(".index", year=year))

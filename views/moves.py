@@ -168,11 +168,12 @@ class MovesView(SecureBaseView):
     def _render(self, move, case, form, errors=(), conflict=False):
         label = workflow.move_label(move, case)
         checklist = workflow.close_checklist(case, session=db.session) if move == "close_request" else None
-        return self.render("moves/form.html", move=move, title=label, case=case, form=form,
+        text = disclosure.note_filter(db.session, current_user, case,
+                                      disclosure.downloadable(db.session, current_user, case)).text
+        return self.render("moves/form.html", move=move, title=label, case=case, form=form, text=text,
                            errors=list(errors), checklist=checklist,
                            extended_due=_extended_due(case) if move == "extend_decide" else None,
-                           extension_reason=(disclosure.shown_text(db.session, current_user, case, case.extension_reason)
-                                             if case.extension_state == "pending" else ""),
+                           extension_reason=text(case.extension_reason) if case.extension_state == "pending" else "",
                            follow_up_required=checklist is not None and settings.follow_up_required(db.session),
                            submit=spec.MOVES[move].submit or "确定" + label, conflict=conflict,
                            documents=documents.available(db.session, current_user, case))

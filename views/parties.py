@@ -78,10 +78,10 @@ class PersonView(SecureBaseView):
     @expose("/<int:party_id>/")
     def person_view(self, party_id):
         party = db.session.get(Party, party_id)
-        if party is None:
+        # a person out of reach answers as one that does not exist (as the case page does): a
+        # 403 would tell which ids are people
+        if party is None or not search.may_open_person(db.session, current_user, party):
             abort(404)
-        if not search.may_open_person(db.session, current_user, party):
-            abort(403)
         return self.render("parties/person.html", page=search.person_page(db.session, current_user, party))
 
     @expose("/hint/")

@@ -1,5 +1,6 @@
 """放假安排 in Chromium: a click on the grid marks a day 休, a second click 班, a third clears it;
-saving persists the marks (the grid's script is a static file, under the CSP)."""
+saving persists the marks; marking the year complete with festivals missing is refused (the
+grid's script is a static file, under the CSP)."""
 from playwright.sync_api import expect
 
 from tests.browser.conftest import flash_text, login
@@ -18,12 +19,18 @@ def test_clicking_days_marks_them_and_saving_keeps_them(page, live_server):
     for _ in range(3):
         cleared.click()
     expect(cleared.locator(".hmark")).to_have_text("")
+    # two days are not the whole notice: marking the year complete is refused, the clicks stay
     page.check("#year-complete")
+    page.click("#year-save")
+    page.wait_for_load_state()
+    expect(page.locator("#year-errors")).to_contain_text("2027年尚缺元旦、清明节")
+    expect(off.locator(".hmark")).to_have_text("休")
+    page.uncheck("#year-complete")
     page.click("#year-save")
     page.wait_for_load_state()
     assert "2027年放假安排：放假1天，调休上班1天。" in flash_text(page)
     page.reload()
-    expect(page.locator("#year-status")).to_contain_text("2027年已按国务院放假通知完整录入")
+    expect(page.locator("#year-status")).to_contain_text("2027年的国务院放假通知尚未完整录入")
     expect(off).to_have_class("hday holiday")
     expect(off.locator(".hmark")).to_have_text("休")
     expect(worked).to_have_class("hday workday weekend")

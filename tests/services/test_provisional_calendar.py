@@ -105,10 +105,14 @@ def test_the_notice_replaces_the_provisional_days_and_open_cases_are_recomputed(
     case = make_case(db.session, o, "handling", accepted_on=D(2026, 12, 7),
                      handle_due=D(2027, 2, 9), handle_base_due=D(2027, 2, 9))
     db.session.commit()
-    # a made-up 2027 notice for 春节, entered in full: 02-05 .. 02-13 off, 01-31 and 02-20 worked
+    # a made-up 2027 notice, entered in full: 春节 02-05 .. 02-13 off, 01-31 and 02-20 worked; one
+    # day for each other festival, and 国庆 made up as 10-04 .. 10-08
     marks = {D(2027, 2, d): "holiday" for d in range(5, 14)}
     marks.update({D(2027, 1, 31): "workday", D(2027, 2, 20): "workday"})
-    assert holidays.save_year(db.session, 2027, marks, {}, complete=True) == (9, 2)
+    marks.update({d: "holiday" for d in (D(2027, 1, 1), D(2027, 4, 5), D(2027, 5, 1), D(2027, 6, 9),
+                                         D(2027, 9, 15))})
+    marks.update({D(2027, 10, d): "holiday" for d in range(4, 9)})
+    assert holidays.save_year(db.session, 2027, marks, {}, complete=True) == (19, 2)
     assert deadlines.recompute_open_cases(db.session) == 1
     db.session.commit()
     # 2026-12-07 + 60 = 02-05, off until Sat 02-13; Sun 02-14 -> Mon 2027-02-15
@@ -116,6 +120,7 @@ def test_the_notice_replaces_the_provisional_days_and_open_cases_are_recomputed(
     cal = deadlines.load_calendar(db.session)
     assert not cal.is_provisional(case.handle_due)
     # a complete year is the notice's days only: the law's 国庆 10-01 (Fri) is no longer added
+    assert db.session.execute(select(Holiday.name).where(Holiday.day == D(2027, 10, 4))).scalar() == "国庆节"
     assert cal.is_working_day(D(2027, 10, 1))
     assert cal.is_working_day(D(2027, 1, 31))             # Sunday, 调休上班
     assert db.session.execute(select(Holiday.name).where(Holiday.day == D(2027, 2, 5))).scalar() == "春节"
@@ -132,3 +137,14 @@ def test_rows_entered_without_marking_the_year_complete_keep_the_law_for_the_res
     assert deadlines.provisional_years(db.session, [2027]) == [2027]
     assert db.session.execute(select(func.count()).select_from(Holiday).where(
         Holiday.day >= D(2027, 1, 1))).scalar() == 1
+
+
+def test_a_year_missing_festivals_is_not_marked_complete_and_nothing_is_stored(app):
+    from services import ValidationFailed
+    marks = {D(2027, 2, d): "holiday" for d in range(5, 14)}
+    with pytest.raises(ValidationFailed, match="2027年尚缺元旦、清明节、劳动节、端午节、中秋节、国庆节的放假日期"):
+        holidays.save_year(db.session, 2027, marks, {}, complete=True)
+    db.session.rollback()
+    assert db.session.get(HolidayYear, 2027) is None
+    cal = deadlines.load_calendar(db.session)
+    assert not cal.is_working_day(D(2027, 10, 1)) and cal.is_provisional(D(2027, 10, 1))

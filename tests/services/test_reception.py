@@ -240,3 +240,14 @@ def test_month_grid_marks_holidays_and_make_up_days(office):
     assert not days[date(2026, 10, 1)].working and days[date(2026, 10, 1)].holiday_name == "国庆节"
     assert days[date(2026, 10, 10)].working
     assert all(len(w) == 7 for w in weeks) and weeks[0][0].day.weekday() == 0
+
+
+def test_month_grid_names_the_law_holidays_of_a_year_without_a_notice(office):
+    """2027's notice is not entered: the clock rests on the law's days, and the grid names them."""
+    days = {cd.day: cd for week in rs.month_grid(db.session, 2027, 10) for cd in week}
+    for d in (1, 2, 3):
+        assert not days[date(2027, 10, d)].working
+        assert days[date(2027, 10, d)].holiday_name == "国庆节（暂定）"
+    assert days[date(2027, 10, 4)].holiday_name == ""
+    days = {cd.day: cd for week in rs.month_grid(db.session, 2027, 2) for cd in week}
+    assert days[date(2027, 2, 6)].holiday_name == "春节（暂定）"  # 除夕 2027-02-05, 初一 02-06

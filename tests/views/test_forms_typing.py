@@ -107,7 +107,9 @@ def test_a_collective_visit_without_a_ticked_representative_is_refused(make_clie
 
 
 def test_a_party_edit_keeps_its_birth_date_as_a_date(make_client):
-    party = db.session.execute(select(Party).where(Party.id_number.is_not(None)).order_by(Party.id)).scalars().first()
+    # no resident ID number: a birth date against the ID's is refused (test below)
+    party = db.session.execute(select(Party).where(Party.id_number.is_(None), Party.kind == "person")
+                               .order_by(Party.id)).scalars().first()
     clerk = make_client("clerk")
     html = page_text(clerk.get(f"/admin/party/edit/?id={party.id}"))
     assert re.search(r'<input[^>]*name="birth_date"[^>]*type="date"|<input[^>]*type="date"[^>]*name="birth_date"', html)
@@ -121,3 +123,26 @@ def test_a_party_edit_keeps_its_birth_date_as_a_date(make_client):
     assert (again.birth_date, again.ethnicity) == (date(1980, 2, 3), "回族")
     details = page_text(clerk.get(f"/admin/party/details/?id={party.id}"))
     assert "1980-02-03" in details and "None" not in details
+
+
+def test_a_party_edit_refuses_a_sex_or_birth_date_against_the_id_number(make_client):
+    """The 信访人 edit form applies registration's rule: what the 18-digit ID says wins."""
+    party = db.session.execute(select(Party).where(Party.kind == "person").order_by(Party.id)).scalars().first()
+    before = (party.sex, party.birth_date, party.id_number)
+    clerk = make_client("clerk")
+    form = {"name": party.name, "ethnicity": "", "id_type": "resident", "id_number": WOMAN_ID,
+            "phone": "", "address": "", "hukou": "", "occupation": ""}
+    resp = clerk.post(f"/admin/party/edit/?id={party.id}", data=dict(form, sex="M", birth_date="1990-07-05"))
+    assert resp.status_code == 200
+    text = page_text(resp)
+    assert "性别与身份证号码不符（身份证号码第17位表示女），请核对。" in text
+    assert "出生日期与身份证号码不符（身份证号码中为1990-07-04），请核对。" in text
+    db.session.expire_all()
+    again = db.session.get(Party, party.id)
+    assert (again.sex, again.birth_date, again.id_number) == before
+
+    resp = clerk.post(f"/admin/party/edit/?id={party.id}", data=dict(form, sex="F", birth_date="1990-07-04"))
+    assert resp.status_code == 302, field_errors(resp)
+    db.session.expire_all()
+    again = db.session.get(Party, party.id)
+    assert (again.sex, again.birth_date, again.id_number) == ("F", date(1990, 7, 4), WOMAN_ID)

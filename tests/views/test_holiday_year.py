@@ -18,6 +18,11 @@ NOTICE_2027 = ("一、元旦：1月1日（周五）至3日（周日）放假，�
 NOTICE_DAYS = {**{f"day-2027-01-0{d}": "holiday" for d in (1, 2, 3)},
                **{f"day-2027-02-{d:02d}": "holiday" for d in range(5, 14)},
                "day-2027-01-31": "workday", "day-2027-02-20": "workday"}
+# The rest of the made-up notice (the law's days of 清明, 劳动节, 端午, 中秋, 国庆): a year is marked
+# complete only with every festival entered.
+OTHER_FESTIVALS = {f"day-2027-{md}": "holiday" for md in ("04-05", "05-01", "05-02", "06-09", "09-15",
+                                                          "10-01", "10-02", "10-03")}
+FULL_DAYS = {**NOTICE_DAYS, **OTHER_FESTIVALS}
 
 
 def text(resp):
@@ -65,17 +70,17 @@ def test_saving_the_notice_replaces_the_provisional_days_and_moves_a_due_date(of
     assert re.search(r"2027-02-09 <span class=\"badge badge-provisional\"[^>]*>暂定</span>", listing)
     assert 'id="holiday-warning"' in text(admin.get("/admin/"))
 
-    r = admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **NOTICE_DAYS},
+    r = admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **FULL_DAYS},
                    follow_redirects=True)
     page = text(r)
-    assert "2027年放假安排：放假12天，调休上班2天。" in page
+    assert "2027年放假安排：放假20天，调休上班2天。" in page
     assert "2027年放假安排已保存，已按新设置重算在办事项期限：1 件有变化" in page
     assert "2027年已按国务院放假通知完整录入" in page
     # 02-05 .. 02-13 off, Sun 02-14 -> Mon 2027-02-15, no longer 暂定
     assert clock_cell(text(clerk.get(f"/admin/case/details/?id={case.id}"))) == ["2027-02-15"]
     db.session.expire_all()
     assert db.session.get(Case, case.id).handle_due == date(2027, 2, 15)
-    assert rows_2027() == 14
+    assert rows_2027() == 22
     assert 'id="holiday-warning"' not in text(admin.get("/admin/"))
     # who marked the year complete is a change row on the page
     assert re.search(r"<td>admin</td><td>新建</td><td></td><td>2027年放假安排（已完整录入）</td>", page)
@@ -88,10 +93,10 @@ def test_the_dashboard_warning_goes_only_when_the_year_is_marked_complete(office
     assert r.status_code == 200 and rows_2027() == 1
     warning = re.search(r'id="holiday-warning">(.*?)</div>', text(admin.get("/admin/")), re.S).group(1)
     assert "2027年的国务院放假通知尚未完整录入" in warning
-    admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **NOTICE_DAYS})
+    admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **FULL_DAYS})
     assert 'id="holiday-warning"' not in text(admin.get("/admin/"))
     # and unticking it brings the law (暂定) and the warning back
-    admin.post(URL, data={"year": "2027", "action": "save", **NOTICE_DAYS})
+    admin.post(URL, data={"year": "2027", "action": "save", **FULL_DAYS})
     assert 'id="holiday-warning"' in text(admin.get("/admin/"))
     db.session.expire_all()
     assert db.session.get(HolidayYear, 2027).complete is False
@@ -101,10 +106,10 @@ def test_the_dashboard_warning_goes_only_when_the_year_is_marked_complete(office
 
 def test_a_day_unmarked_on_the_grid_is_removed(office, login):
     admin = login("admin")
-    admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **NOTICE_DAYS})
-    days = dict(NOTICE_DAYS, **{"day-2027-02-20": ""})
+    admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **FULL_DAYS})
+    days = dict(FULL_DAYS, **{"day-2027-02-20": ""})
     admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **days})
-    assert rows_2027() == 13
+    assert rows_2027() == 21
     assert db.session.execute(select(Holiday).where(Holiday.day == date(2027, 2, 20))).first() is None
 
 
@@ -128,3 +133,57 @@ def test_a_clerk_reads_the_page_but_may_not_save(office, login):
     r = clerk.post(URL, data={"year": "2027", "action": "save", "complete": "1", **NOTICE_DAYS})
     assert r.status_code == 403 and "您无权修改放假安排" in text(r)
     assert rows_2027() == 0
+
+
+def test_a_holiday_name_longer_than_the_column_is_refused_not_cut(office, login):
+    admin = login("admin")
+    long_name = "国" * 51
+    r = admin.post(URL, data={"year": "2027", "action": "save", "day-2027-01-01": "holiday",
+                              "name-2027-01-01": long_name})
+    assert r.status_code == 400 and "2027-01-01的名称不能超过50字" in text(r)
+    assert rows_2027() == 0 and db.session.get(HolidayYear, 2027) is None
+    r = admin.post(URL, data={"year": "2027", "action": "save", "day-2027-01-01": "holiday",
+                              "name-2027-01-01": "国" * 50}, follow_redirects=True)
+    assert r.status_code == 200
+    assert db.session.execute(select(Holiday.name).where(Holiday.day == date(2027, 1, 1))).scalar() == "国" * 50
+
+
+def test_the_holiday_list_form_refuses_a_long_name_in_chinese(office, login):
+    admin = login("admin")
+    r = admin.post("/admin/holiday/new/", data={"day": "2027-03-03", "kind": "holiday", "name": "国" * 51})
+    assert r.status_code == 200 and "字段长度不能超过 50 个字符。" in text(r)
+    assert rows_2027() == 0
+
+
+def test_a_year_is_not_marked_complete_while_festivals_are_missing(office, login):
+    """元旦 and 春节 entered, the rest not: marking complete would drop the law's 清明 … 国庆 days
+    from the clock, so it is refused with the missing festivals named; nothing changes. Saved
+    without the mark, the entered days are kept and the law still counts 国庆 (暂定)."""
+    admin = login("admin")
+    r = admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **NOTICE_DAYS})
+    assert r.status_code == 400
+    assert "2027年尚缺清明节、劳动节、端午节、中秋节、国庆节的放假日期，不能标记为“已完整录入”" in text(r)
+    assert rows_2027() == 0 and db.session.get(HolidayYear, 2027) is None
+
+    r = admin.post(URL, data={"year": "2027", "action": "save", **NOTICE_DAYS}, follow_redirects=True)
+    assert r.status_code == 200 and rows_2027() == 14
+    db.session.expire_all()
+    assert db.session.get(HolidayYear, 2027).complete is False
+    page = text(admin.get(URL + "?year=2027"))
+    assert re.search(r'title="2027-10-01（法定：国庆节，暂定）"', page)
+
+    # a festival entered by hand on another day still counts by its name (e.g. 中秋 moved next to 国庆)
+    days = {**FULL_DAYS, "day-2027-09-15": "", "day-2027-09-16": "holiday", "name-2027-09-16": "中秋节"}
+    r = admin.post(URL, data={"year": "2027", "action": "save", "complete": "1", **days}, follow_redirects=True)
+    assert r.status_code == 200 and "2027年已按国务院放假通知完整录入" in text(r)
+
+
+def test_every_seeded_year_counts_as_complete_by_the_rule():
+    """chinese-calendar's published years pass the festival rule (2020's 中秋 is named 国庆)."""
+    import chinese_calendar as cc
+
+    from services import deadlines, holidays
+    for year in range(2008, 2027):
+        marks = {d: "holiday" for d in cc.constants.holidays if d.year == year}
+        names = {d: deadlines._holiday_name(n) for d, n in cc.constants.holidays.items() if d.year == year}
+        assert holidays.missing_festivals(year, marks, names) == [], year

@@ -343,3 +343,13 @@ def test_leader_declines_and_the_office_reassigns_and_adds_cases(office, login):
     db.session.expire_all()
     pkg = db.session.get(PackageAssignment, pkg.id)
     assert (pkg.status, pkg.leader_id, len(pkg.cases)) == ("proposed", office["leader2"].id, 2)
+
+
+def test_rota_calendar_names_law_holidays(office, login):
+    """The month grid names a holiday on its day: from the entered notice (2026) and, for a year
+    whose notice is not entered (2027), the law's days the clock counts, marked 暂定."""
+    clerk = login("clerk")
+    for month, name in (("2026-10", "国庆节"), ("2027-10", "国庆节（暂定）")):
+        page = clerk.get(f"/admin/reception-calendar/?month={month}").get_data(as_text=True)
+        cell = re.search(r'<td class="rest">\s*<span class="daynum">1</span>\s*<span[^>]*>([^<]*)</span>', page)
+        assert cell and cell.group(1) == name, month

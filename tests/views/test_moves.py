@@ -331,3 +331,14 @@ def test_every_offered_move_form_renders_on_demo_cases(demo_app, make_client):
                 assert f'id="move-{name}"' in text(r)
                 form = client.get(f"/admin/moves/{name}/{cid}/")
                 assert form.status_code == 200 and 'id="move-form"' in text(form), (username, cid, name)
+
+
+def test_settings_text_names_the_calendar_screens_as_the_menu_does(office, login):
+    """Every screen the settings page quotes (“…”) in its help text is an entry of the menu."""
+    page = text(login("admin").get("/admin/office-settings/"))
+    help_text = re.search(r'<p class="text-muted">(期限计算方式.*?)</p>', page, re.S).group(1)
+    quoted = re.findall(r"“([^”]+)”", help_text)
+    menu = [re.sub(r"\s+", "", m) for m in re.findall(r'<a[^>]*dropdown-item[^>]*>(.*?)</a>', page, re.S)]
+    assert quoted and {"放假安排（按年）", "节假日"} <= set(quoted)
+    assert all(q in menu or q == "系统管理" for q in quoted), (quoted, menu)
+    assert "系统管理" in page

@@ -133,6 +133,7 @@ def build(session, user, case):
         "extension": label(EXTENSION_STATES, case.extension_state),
         "extension_by": extension_outcome(case) if case.extension_state else "",
         "extension_reason": shown_note.text(case.extension_reason),
+        "text": shown_note.text,  # the case's free texts (答复意见, 办结报告 ...) as the timeline's notes
         "review_level": REVIEW_LEVELS.get(case.review_level, ""),
         "review_cases": [c for c in case.review_cases if access.can_see_case(session, user, c)],
         "hearings": case.hearings,
