@@ -281,6 +281,34 @@ def test_the_count_is_one_statement_through_the_status_index(session):
         assert "INDEX ix_case_status" in plan, plan
 
 
+@pytest.mark.parametrize("username", ["clerk", "handler1", "leader", "archivist"])
+def test_every_line_is_counted_through_an_index(session, username):
+    """Issue 17: with the statistics of a 100,000-case office, no line's count reads the whole case
+    table (a plain `SCAN case` or every row in an index's order): each finds its cases through an
+    index (status, the clocks, the week's events, the pending hearings)."""
+    if session.get_bind().dialect.name != "sqlite":
+        pytest.skip("plans with office-sized statistics are checked on SQLite (tests/test_query_plans.py)")
+    from tests.test_query_plans import _office_sized_statistics
+    _office_sized_statistics()
+    seen = []
+
+    def grab(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+    engine = session.get_bind()
+    u = user(username)
+    sa_event.listen(engine, "before_cursor_execute", grab)
+    try:
+        counted = todo.lines(session, u)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", grab)
+    assert counted
+    statement, parameters = next(s for s in seen if 'FROM "case"' in s[0])
+    plan = [row[-1].strip() for row in session.connection().exec_driver_sql(
+        "EXPLAIN QUERY PLAN " + statement, parameters)]
+    assert not [p for p in plan if p == "SCAN case" or p.startswith("SCAN case USING")], plan
+    assert any(p.startswith("SEARCH case USING") for p in plan), plan
+
+
 # ---- a hand-made office, counted by hand ---------------------------------------------------------------
 
 @pytest.fixture
