@@ -168,7 +168,7 @@ def _loans_to_decide(session, ctx):
     # the record's case in access.case_filter.
     return and_(ArchiveLoan.status == "requested", ArchiveLoan.borrower_id != ctx.user.id,
                 exists().where(ArchiveRecord.id == ArchiveLoan.record_id, Case.id == ArchiveRecord.case_id,
-                               access.case_filter(session, ctx.user)))
+                               access.case_filter(session, ctx.user)).correlate(ArchiveLoan))
 
 
 def _loans_due(session, ctx):
