@@ -128,7 +128,13 @@ class Case(db.Model):
         return self.number
 
 
-Index("ix_case_status_dept", Case.status, Case.department_id)
+# (status, department_id) first: counts by status and department. Then the columns the reach
+# (access.case_filter), the clocks and the month of closing read, so that the counts over a
+# handler's or a leader's reach (dashboard, 待办 and its breakdowns) read this index alone instead
+# of a whole case row each (issue 17, at a million cases: the leader's count by status 7.7 s ->
+# 2.2 s, the archivist's unfiled cases by month 2.7 s -> 0.8 s, under load).
+Index("ix_case_status_dept", Case.status, Case.department_id, Case.purpose, Case.leader_id, Case.reception_id,
+      Case.handle_due, Case.accept_notice_on, Case.accept_due, Case.closed_on)
 # The clocks: 超期 / 临期 filters, dashboard and 待办 ask "status in (...) and due before a date".
 Index("ix_case_status_handle_due", Case.status, Case.handle_due)
 Index("ix_case_status_accept_due", Case.status, Case.accept_notice_on, Case.accept_due)

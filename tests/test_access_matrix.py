@@ -100,6 +100,7 @@ def _reception_with_cases(w, role):
 MATRIX = {
     "admin.index": E(EVERYONE),
     "todo.index": E(EVERYONE),
+    "todo.count": E(EVERYONE),  # the menu's number: the user's own total only ({"count": N})
     "admin.static": PUBLIC,
     **doors("case", read=EVERYONE, create=CLERK, actions=move_roles(*workflow.BULK_MOVES)),
     "case.export_ledger": E(STAFF),  # the archivist exports the archive catalogue (sheets.archive)
