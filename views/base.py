@@ -327,24 +327,39 @@ class SecureModelView(SecureMixin, ModelView):
         return AtLeast(limit) if limit is not None and count > limit else count
 
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """A page beyond the last one shows the last page (never a huge OFFSET)."""
+        """A page beyond the last one shows the last page (never a huge OFFSET); the count stops at
+        count_limit."""
         page = min(max(page or 0, 0), MAX_PAGE)
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                         execute=False, page_size=page_size)
-        if self.count_limit is not None:
-            count = self.count_rows(query, self.count_limit)
         size = self.page_size if page_size is None else page_size
-        if isinstance(count, AtLeast) and size and page * size >= count and execute:
-            rows = query.all()
-            if rows:
-                return count, rows
-            count = self.count_rows(query)  # past the end of a long list: find the last page
-        if count is not None and size and page:
+        if self.count_limit is not None:
+            count, query = self.bounded_page(query, page, size, sort_column, sort_desc)
+        elif count is not None and size and page:
             last = max(0, (count - 1) // size)
             if page > last:
                 query = query.limit(size).offset(last * size)
         if execute:
             query = query.all()
+        return count, query
+
+    def bounded_page(self, query, page, size, sort_column, sort_desc):
+        """(count up to count_limit, the page's query) for the list `query` (Flask-Admin's:
+        filtered, sorted, paged). A view may read its page another way once it knows the count."""
+        return self.page_of(query, self.count_rows(query, self.count_limit), page, size)
+
+    def page_of(self, query, count, page, size):
+        """(count, query) with a page past the end moved to the last page. Past a bounded count
+        (AtLeast) the page is looked for; only when it is empty is the list counted in full."""
+        if not size or not page:
+            return count, query
+        if isinstance(count, AtLeast):
+            if page * size < count or query.first() is not None:
+                return count, query
+            count = self.count_rows(query)
+        last = max(0, (count - 1) // size)
+        if page > last:
+            query = query.limit(size).offset(last * size)
         return count, query
 
     def render(self, template, **kwargs):
