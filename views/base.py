@@ -24,6 +24,7 @@ from flask_admin.helpers import get_redirect_target
 from flask_admin.model import typefmt
 from flask_login import current_user
 from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from wtforms.fields import DateField
 from wtforms.validators import ValidationError
 from wtforms.widgets import DateInput
@@ -32,6 +33,10 @@ from models import db
 from services import audit, clock, excel
 from services import access
 
+
+# SQLAlchemy drops a table hint on SQLite; render it (`INDEXED BY ix` / `NOT INDEXED`, used by
+# views/cases.py for the walk of a long list). No other code gives SQLite hints.
+SQLiteCompiler.get_from_hint_text = lambda self, table, text: text
 
 # The highest list page number taken from a URL (50 rows a page: far beyond any real list).
 MAX_PAGE = 100_000
