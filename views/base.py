@@ -23,7 +23,7 @@ from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipl
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model import typefmt
 from flask_login import current_user
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, inspect as sa_inspect, or_, select
 from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from wtforms.fields import DateField
 from wtforms.validators import ValidationError
@@ -325,7 +325,7 @@ class SecureModelView(SecureMixin, ModelView):
     def count_rows(self, query, limit=None):
         """How many rows the list `query` (filtered, any order and paging) holds; with `limit`,
         counted up to limit + 1 rows and AtLeast(limit) when there are more."""
-        rows = query.limit(None).offset(None).order_by(None).with_entities(self.model.id)
+        rows = query.limit(None).offset(None).order_by(None).with_entities(*sa_inspect(self.model).primary_key)
         if limit is not None:
             rows = rows.limit(limit + 1)
         count = db.session.execute(select(func.count()).select_from(rows.subquery())).scalar() or 0
