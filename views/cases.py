@@ -167,11 +167,11 @@ class CaseView(ServiceSearchMixin, LedgerExportMixin, SecureModelView):
 
     def bounded_page(self, query, page, size, sort_column, sort_desc):
         """On SQLite: past count_limit the list is long and its page is walked in order (the walk
-        meets 50 rows of it soon; a long list in id order is walked even where a filter has an
-        index). Under it the list is short: its ids and sort keys are read
-        through whatever indexes the reach and filters offer, sorted here, and the page read by its
-        ids. Asked to sort, the planner would walk the whole table in id or due order looking for
-        the few rows of a small department (issue 17: 10 cases of 1,000,000 took 2 s)."""
+        meets 50 rows of it soon; in id order even where a filter has an index). Under it the list
+        is short: its ids and sort keys are read through whatever indexes the reach and filters
+        offer, sorted here, and the page read by its ids. Asked to sort, the planner would walk the
+        whole table in id or due order looking for the few rows of a small department (issue 17:
+        10 cases of 1,000,000 took 2 s)."""
         if db.session.get_bind().dialect.name != "sqlite" or not size:
             return super().bounded_page(query, page, size, sort_column, sort_desc)
         if sort_column is not None and sort_column in self._sortable_columns:
