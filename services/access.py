@@ -168,6 +168,22 @@ def _accused_unit_cases(session, dept_ids):
             .where(CaseParty.role == "accused", Party.department_id.in_(dept_ids)))
 
 
+def _not_accusing(session, dept_ids):
+    """Cases that are not an accusation against one of these departments (_accused_unit_cases).
+    PostgreSQL hashes the list of accused cases once; SQLite would build that list (every
+    accusation against the unit, tens of thousands at a million cases) before showing a page of
+    50, so there it is a probe of the case's own accused parties, made only for an accusation
+    the query meets (issue 17)."""
+    if not dept_ids:
+        return true()
+    if session.get_bind().dialect.name == "postgresql":
+        return or_(Case.purpose != "accusation", Case.id.not_in(_accused_unit_cases(session, dept_ids)))
+    probe = (select(CaseParty.id).join(Party, Party.id == CaseParty.party_id)
+             .where(CaseParty.case_id == Case.id, CaseParty.role == "accused",
+                    Party.department_id.in_(dept_ids)))
+    return or_(Case.purpose != "accusation", ~probe.exists())
+
+
 def accused_dept_ids(session, case):
     """The departments an accusation must not reach: the accused parties' linked departments with
     everything below them and above them (but the top of the tree), see banned_dept_ids."""
@@ -206,8 +222,7 @@ def case_filter(session, user):
     depts = user_dept_ids(session, user)
     # An accusation never reaches the accused unit, the units below it, or those above it but the
     # top (access.banned_dept_ids), even as an assisting department or a leader's own case.
-    accused = _accused_unit_cases(session, _accusers_of(session, user.department_id))
-    kept = or_(Case.purpose != "accusation", Case.id.not_in(accused)) if accused is not None else true()
+    kept = _not_accusing(session, _accusers_of(session, user.department_id))
     # Each way into reach, as (column, ids of the cases it lets in):
     ways = [(Case.department_id, depts),
             (Case.id, select(CaseAssist.case_id).where(CaseAssist.department_id.in_(depts)))] if depts else []

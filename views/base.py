@@ -1,7 +1,8 @@
 """Base classes that route every Flask-Admin door through services/access.py.
 
 Doors of a SecureModelView and how each is closed:
-- list / count: get_query + get_count_query filtered by row_filter() (default access.scope_filter);
+- list / count: get_query filtered by row_filter() (default access.scope_filter); the pager's count
+  is taken from that query, up to count_limit rows (get_list);
 - details, edit GET/POST, delete: get_one through the scoped query; a row out of reach is a 404;
 - inline edit (/ajax/update/): refused (403), whatever column_editable_list says;
 - ajax lookups (form_ajax_refs): loaders are ScopedAjaxLoader (scoped query and get_one), and the
@@ -22,7 +23,8 @@ from flask_admin.contrib.sqla.fields import QuerySelectField, QuerySelectMultipl
 from flask_admin.helpers import get_redirect_target
 from flask_admin.model import typefmt
 from flask_login import current_user
-from sqlalchemy import or_
+from sqlalchemy import func, inspect as sa_inspect, or_, select
+from sqlalchemy.dialects.sqlite.base import SQLiteCompiler
 from wtforms.fields import DateField
 from wtforms.validators import ValidationError
 from wtforms.widgets import DateInput
@@ -32,8 +34,23 @@ from services import audit, clock, excel
 from services import access
 
 
+# SQLAlchemy drops a table hint on SQLite; render it (`INDEXED BY ix` / `NOT INDEXED`, used by
+# views/cases.py for the walk of a long list). No other code gives SQLite hints.
+SQLiteCompiler.get_from_hint_text = lambda self, table, text: text
+
 # The highest list page number taken from a URL (50 rows a page: far beyond any real list).
 MAX_PAGE = 100_000
+# A list counts its rows up to this many for the pager; beyond, it says "10000+" (issue 17: the
+# exact count of a reach of a million cases read every row in it on every page).
+COUNT_LIMIT = 10_000
+
+
+class AtLeast(int):
+    """A row count known only to be at least this (the count stopped at the view's limit): the
+    list shows it as "10000+" and its pager keeps going past it."""
+
+    def __str__(self):
+        return f"{int(self)}+"
 
 
 def _deny():
@@ -289,6 +306,15 @@ class SecureModelView(SecureMixin, ModelView):
         return [m.id for m in self.get_query().filter(self.model.id.in_(wanted))]
 
     # ---- paging: a page number from the URL never reaches the database unchecked ---------------
+    # Rows counted at most for the pager (None: the exact count); above it the list shows
+    # "10000+" and a pager without a last page (render). Flask-Admin's own count query is off
+    # (simple_list_pager): the count is taken from the list query itself (get_list).
+    count_limit = COUNT_LIMIT
+
+    @property
+    def simple_list_pager(self):
+        return self.count_limit is not None
+
     def _get_list_extra_args(self):
         args = super()._get_list_extra_args()
         page = args.page or 0
@@ -296,19 +322,61 @@ class SecureModelView(SecureMixin, ModelView):
             args = args.clone(page=min(max(page, 0), MAX_PAGE))
         return args
 
+    def count_rows(self, query, limit=None):
+        """How many rows the list `query` (filtered, any order and paging) holds; with `limit`,
+        counted up to limit + 1 rows and AtLeast(limit) when there are more."""
+        rows = query.limit(None).offset(None).order_by(None).with_entities(*sa_inspect(self.model).primary_key)
+        if limit is not None:
+            rows = rows.limit(limit + 1)
+        count = db.session.execute(select(func.count()).select_from(rows.subquery())).scalar() or 0
+        return AtLeast(limit) if limit is not None and count > limit else count
+
     def get_list(self, page, sort_column, sort_desc, search, filters, execute=True, page_size=None):
-        """A page beyond the last one shows the last page (never a huge OFFSET)."""
+        """A page beyond the last one shows the last page (never a huge OFFSET); the count stops at
+        count_limit."""
         page = min(max(page or 0, 0), MAX_PAGE)
         count, query = super().get_list(page, sort_column, sort_desc, search, filters,
                                         execute=False, page_size=page_size)
         size = self.page_size if page_size is None else page_size
-        if count is not None and size and page:
+        if self.count_limit is not None:
+            count, query = self.bounded_page(query, page, size, sort_column, sort_desc)
+        elif count is not None and size and page:
             last = max(0, (count - 1) // size)
             if page > last:
                 query = query.limit(size).offset(last * size)
         if execute:
             query = query.all()
         return count, query
+
+    def bounded_page(self, query, page, size, sort_column, sort_desc):
+        """(count up to count_limit, the page's query) for the list `query` (Flask-Admin's:
+        filtered, sorted, paged). A view may read its page another way once it knows the count."""
+        return self.page_of(query, self.count_rows(query, self.count_limit), page, size)
+
+    def page_of(self, query, count, page, size):
+        """(count, query) with a page past the end moved to the last page. Past a bounded count
+        (AtLeast) the page is looked for; only when it is empty is the list counted in full."""
+        if not size or not page:
+            return count, query
+        if isinstance(count, AtLeast):
+            if page * size < count or query.first() is not None:
+                return count, query
+            count = self.count_rows(query)
+        last = max(0, (count - 1) // size)
+        if page > last:
+            query = query.limit(size).offset(last * size)
+        return count, query
+
+    def render(self, template, **kwargs):
+        count = kwargs.get("count")
+        if isinstance(count, AtLeast) and kwargs.get("num_pages") is not None:
+            # A pager without a last page: a few pages ahead (up to those the count vouches
+            # for), and always the next one while this page is full.
+            page, size = kwargs.get("page") or 0, kwargs.get("page_size") or self.page_size
+            known = -(-int(count) // size)
+            ahead = page + (2 if len(kwargs.get("data") or ()) >= size else 1)
+            kwargs["num_pages"] = max(ahead, min(known, page + 4))
+        return super().render(template, **kwargs)
 
     # ---- forms ---------------------------------------------------------------------------------
     def _create_ajax_loader(self, name, options):

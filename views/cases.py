@@ -10,7 +10,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from models import Case, CaseEvent, Department, db
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, STATUSES
 from services import access, audit, deadlines, search
-from views.base import SecureModelView, ServiceSearchMixin
+from views.base import AtLeast, SecureModelView, ServiceSearchMixin
 from views.exports import LedgerExportMixin
 from views.filters import AssessmentFilter, TodoFilter, fmt_due, printed_at, request_calendar
 from views.pages import case_page
@@ -164,6 +164,40 @@ class CaseView(ServiceSearchMixin, LedgerExportMixin, SecureModelView):
 
     def search_clause(self, text):
         return search.case_search_clause(db.session, current_user, text)
+
+    def bounded_page(self, query, page, size, sort_column, sort_desc):
+        """On SQLite: past count_limit the list is long and its page is walked in order (the walk
+        meets 50 rows of it soon; in id order even where a filter has an index). Under it the list
+        is short: its ids and sort keys are read through whatever indexes the reach and filters
+        offer, sorted here, and the page read by its ids. Asked to sort, the planner would walk the
+        whole table in id or due order looking for the few rows of a small department (issue 17:
+        10 cases of 1,000,000 took 2 s)."""
+        if db.session.get_bind().dialect.name != "sqlite" or not size:
+            return super().bounded_page(query, page, size, sort_column, sort_desc)
+        if sort_column is not None and sort_column in self._sortable_columns:
+            column, desc = self._sortable_columns[sort_column], sort_desc
+        else:
+            name, desc = self.column_default_sort
+            column = getattr(Case, name)
+        limit = self.count_limit
+        count = self.count_rows(query, limit)
+        if isinstance(count, AtLeast):
+            if column is Case.id:
+                # The walk in id order, even where a filter has an index (超期: the planner would
+                # read every overdue case of the office and sort them to show 50 of a reach).
+                query = query.with_hint(Case, "NOT INDEXED", "sqlite")
+            return self.page_of(query, count, page, size)
+        rows = query.limit(None).offset(None).order_by(None).with_entities(Case.id, column).limit(limit + 1).all()
+        if len(rows) > limit:  # grew since the count
+            return self.page_of(query, AtLeast(limit), page, size)
+        # SQLite's order: NULL first ascending, last descending; ties by id the same way.
+        rows.sort(key=lambda r: (r[1] is not None, r[1], r[0]), reverse=bool(desc))
+        page = min(page or 0, max(0, (len(rows) - 1) // size))
+        ids = [r[0] for r in rows[page * size:(page + 1) * size]]
+        keys = [column] if column is Case.id else [column, Case.id]
+        query = query.limit(None).offset(None).order_by(None).filter(Case.id.in_(ids)).order_by(
+            *(k.desc() if desc else k for k in keys))
+        return len(rows), query
 
     def _get_filter_groups(self):
         # Department options come from the table: rebuild the filter groups per request.
