@@ -6,7 +6,7 @@ passed over without reading their rows (issue 17: a handler's sorted list at 1,0
 hundreds of thousands of rows).
 
 Revision ID: f2c4e6a8b013
-Revises: e5b2c8a41f07
+Revises: e6c1d2a7b9f3
 Create Date: 2026-12-02 16:45:00
 
 """
@@ -15,7 +15,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'f2c4e6a8b013'
-down_revision = 'e5b2c8a41f07'
+down_revision = 'e6c1d2a7b9f3'
 branch_labels = None
 depends_on = None
 
