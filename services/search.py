@@ -14,11 +14,13 @@ tail typed. A case's own text, 交办/转送文号 and 档号 are matched as con
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import and_, column, exists, func, literal_column, or_, select, table
+from sqlalchemy import Text, and_, cast, column, exists, func, literal_column, or_, select, table, union
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import selectinload
 
 from models import (ArchiveRecord, Case, CaseParty, PackageAssignment, Party, ReceptionSchedule,
-                    package_cases)
+                    package_cases, search_index)
 from models.enums import OPEN_CASE_STATUSES, PARTY_ROLES
 from models.party import ID_CHARS, TAIL_LEN
 from services import access, validation
@@ -64,20 +66,49 @@ def _starts_with(column, prefix):
 # The substring index (models/search_index.py). On SQLite a term of 3 characters or more is looked
 # up in the FTS5 trigram tables first and the LIKE below only checks the rows found, so the answer
 # is the LIKE's exactly; on PostgreSQL the GIN trigram indexes serve the ILIKE as it is. A term of
-# 1-2 characters is shorter than a trigram: it is matched by the LIKE alone (a scan of the rows the
-# other conditions leave).
+# 1-2 characters is shorter than a trigram: it is looked up as one token of the short index (every
+# character and pair of characters) on both databases, and the LIKE checks the rows found likewise.
 TRIGRAM = 3
 _CASE_FTS = table("case_search", column("rowid"))
 _PARTY_FTS = table("party_search", column("rowid"))
+_CASE_SHORT = table("case_search_short", column("rowid"))
+_PARTY_SHORT = table("party_search_short", column("rowid"))
 
 
-def _fts_ids(session, fts, term):
-    """Rowids of the FTS table whose text contains `term` (case-folded; the caller's LIKE decides),
-    or None where the index does not serve this term or this database."""
-    if session is None or len(term) < TRIGRAM or session.get_bind().dialect.name != "sqlite":
-        return None
+def _match(fts, term):
     phrase = '"' + term.replace('"', '""') + '"'
     return select(fts.c.rowid).where(literal_column(fts.name).op("MATCH")(phrase))
+
+
+def _pg_grams(expr, term):
+    """PostgreSQL: the row's tokens (models/search_index.xf_search_grams) hold the term's."""
+    grams = func.xf_search_grams(expr, type_=ARRAY(Text))
+    return grams.op("@>")(postgresql.array([func.lower(cast(term, Text))]))
+
+
+def _fts_ids(session, kind, term):
+    """Ids of the rows ("case" or "party") whose text may contain `term` (case-folded; the
+    caller's LIKE decides), or None where no index serves this term on this database (the LIKE
+    alone answers)."""
+    if session is None:
+        return None
+    dialect = session.get_bind().dialect.name
+    if len(term) >= TRIGRAM:
+        if dialect != "sqlite":
+            return None
+        return _match(_CASE_FTS if kind == "case" else _PARTY_FTS, term)
+    if dialect == "sqlite":
+        # unicode61 drops what is not a letter or digit: a term of such characters alone has no
+        # token to look up.
+        if not any(ch.isalnum() for ch in term):
+            return None
+        return _match(_CASE_SHORT if kind == "case" else _PARTY_SHORT, term)
+    if dialect == "postgresql":
+        if kind == "party":
+            return select(Party.id).where(_pg_grams(Party.name, term))
+        return union(select(Case.id).where(_pg_grams(literal_column(search_index.PG_CASE_TEXT), term)),
+                     select(ArchiveRecord.case_id).where(_pg_grams(ArchiveRecord.archive_number, term)))
+    return None
 
 
 def party_match(term, session=None):
@@ -94,7 +125,7 @@ def party_match(term, session=None):
         clauses += [_starts_with(Party.name_pinyin, low), _starts_with(Party.name_initials, low)]
     elif not is_number:
         name = Party.name.ilike(contains, escape="\\")
-        found = _fts_ids(session, _PARTY_FTS, term)
+        found = _fts_ids(session, "party", term)
         clauses.append(name if found is None else and_(Party.id.in_(found), name))
     if is_number:
         tail = number[-TAIL_LEN:]
@@ -129,7 +160,7 @@ def case_term_clause(session, user, term):
                      "forward_doc_no", "original_number")]
     filed = select(ArchiveRecord.case_id).where(ArchiveRecord.archive_number.ilike(contains, escape="\\"))
     text_match = or_(*own, Case.id.in_(filed))
-    found = _fts_ids(session, _CASE_FTS, term)
+    found = _fts_ids(session, "case", term)
     if found is not None:
         # Only the rows the index found are checked: the 档号 by the case's own record.
         filed_here = exists().where(ArchiveRecord.case_id == Case.id,
