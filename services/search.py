@@ -166,7 +166,11 @@ def case_term_clause(session, user, term):
         filed_here = exists().where(ArchiveRecord.case_id == Case.id,
                                     ArchiveRecord.archive_number.ilike(contains, escape="\\"))
         text_match = and_(Case.id.in_(found), or_(*own, filed_here))
-    return or_(text_match, Case.id.in_(_cases_of_parties(session, user, party_match(term, session))))
+    parties = _cases_of_parties(session, user, party_match(term, session))
+    if found is not None and session.get_bind().dialect.name == "postgresql":
+        # One IN over both answers: an OR of two subqueries makes PostgreSQL filter every case.
+        return Case.id.in_(union(select(Case.id).where(text_match), parties))
+    return or_(text_match, Case.id.in_(parties))
 
 
 def case_search_clause(session, user, text):
