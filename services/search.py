@@ -10,6 +10,11 @@ A name is matched by the characters it contains, or, typed in Latin letters, by 
 pinyin or initials (the indexed Party.name_pinyin / name_initials); 4 digits or more by the
 indexed last 4 characters of an ID or phone number (Party.id_tail / phone_tail), then the whole
 tail typed. A case's own text, 交办/转送文号 and 档号 are matched as contained.
+
+A whole case number (or 查询码, 原编号, 文号, 档号) is searched as contained too, not only as
+equal: an imported case keeps its ledger's number as 原编号, which may read like one of ours
+(2025-000123), and a later case's 摘要 or 文号 may cite an earlier number; the clerk who types the
+number finds those as well. Through the trigram index that is an index lookup all the same.
 """
 import re
 from dataclasses import dataclass, field

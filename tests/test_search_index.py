@@ -236,3 +236,15 @@ def test_a_handler_never_finds_an_accusation_by_a_part_of_the_accusers_name(make
     assert person["accusation"].number not in body and person["theirs"].number not in body
     numbers, count, _ = _listed(make_client("clerk"), typed)
     assert numbers == {person[k].number for k in ("accusation", "mine", "theirs")} and count == 3
+
+
+def test_a_whole_number_finds_the_case_and_the_cases_that_cite_it(make_client, demo_app):
+    """Decided (services/search.py): a whole case number is matched as contained, so the case and
+    an imported case whose 原编号 reads the same are both found."""
+    case, other = db.session.execute(select(Case).where(Case.status == "handling", Case.purpose == "request")
+                                     .order_by(Case.id).limit(2)).scalars().all()
+    other.original_number = case.number
+    db.session.commit()
+    assert _listed(make_client("clerk"), case.number)[0] == {case.number, other.number}
+    assert _listed(make_client("clerk"), case.query_code)[0] == {case.number}
+    assert _listed(make_client("clerk"), case.query_code.lower())[0] == {case.number}
