@@ -248,3 +248,16 @@ def test_a_whole_number_finds_the_case_and_the_cases_that_cite_it(make_client, d
     assert _listed(make_client("clerk"), case.number)[0] == {case.number, other.number}
     assert _listed(make_client("clerk"), case.query_code)[0] == {case.number}
     assert _listed(make_client("clerk"), case.query_code.lower())[0] == {case.number}
+
+
+@pytest.mark.parametrize("username", ["clerk", "handler1"])
+def test_a_common_short_term_gives_the_same_answer_walking_the_cases(make_client, person, monkeypatch, username):
+    """A term held by many rows (search.COMMON) is checked case by case, newest first, instead of
+    driving the query by the index's lists: same rows, same count, same access rules."""
+    client = make_client(username)
+    typed = ("瞿", "瞿翊", "县", "反映")
+    before = [_listed(client, t)[:2] for t in typed]
+    monkeypatch.setattr(search, "COMMON", 1)
+    assert [_listed(client, t)[:2] for t in typed] == before
+    if username == "handler1":
+        assert person["accusation"].number not in _listed(client, "瞿")[0]
