@@ -168,23 +168,21 @@ def case_term_clause(session, user, term):
                      "forward_doc_no", "original_number")]
     filed = select(ArchiveRecord.case_id).where(ArchiveRecord.archive_number.ilike(contains, escape="\\"))
     text_match = or_(*own, Case.id.in_(filed))
-    found = _fts_ids(session, "case", term)
-    case_id = Case.id
-    if found is not None and _common(session, term):
-        # Tens of thousands of cases hold it (a surname): SQLite would fetch and sort them all to
-        # show 50. "+ 0" keeps it from driving the query by these lists; it walks the cases newest
-        # first and checks each against them, stopping at the page's end.
-        case_id = Case.id + 0
+    # A term held by tens of thousands of rows (a common surname): the LIKE scan of the cases
+    # newest first stops at the page's end, where the index's lists would be read and every row
+    # they name fetched and sorted to show 50 (measured at a million: 13.8 s against 7.8 s).
+    indexed = not _common(session, term)
+    found = _fts_ids(session, "case", term) if indexed else None
     if found is not None:
         # Only the rows the index found are checked: the 档号 by the case's own record.
         filed_here = exists().where(ArchiveRecord.case_id == Case.id,
                                     ArchiveRecord.archive_number.ilike(contains, escape="\\"))
-        text_match = and_(case_id.in_(found), or_(*own, filed_here))
-    parties = _cases_of_parties(session, user, party_match(term, session))
+        text_match = and_(Case.id.in_(found), or_(*own, filed_here))
+    parties = _cases_of_parties(session, user, party_match(term, session if indexed else None))
     if found is not None and session.get_bind().dialect.name == "postgresql":
         # One IN over both answers: an OR of two subqueries makes PostgreSQL filter every case.
         return Case.id.in_(union(select(Case.id).where(text_match), parties))
-    return or_(text_match, case_id.in_(parties))
+    return or_(text_match, Case.id.in_(parties))
 
 
 COMMON = 20_000
@@ -193,7 +191,8 @@ COMMON = 20_000
 def _common(session, term):
     """SQLite, a term of 1-2 characters: do COMMON rows or more of the short index hold it? One
     read of the index (its list of rows for the token), capped."""
-    if len(term) >= TRIGRAM or session.get_bind().dialect.name != "sqlite":
+    if (session is None or len(term) >= TRIGRAM or session.get_bind().dialect.name != "sqlite"
+            or not any(ch.isalnum() for ch in term)):
         return False
     found = 0
     for fts in (_CASE_SHORT, _PARTY_SHORT):

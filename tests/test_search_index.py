@@ -251,9 +251,9 @@ def test_a_whole_number_finds_the_case_and_the_cases_that_cite_it(make_client, d
 
 
 @pytest.mark.parametrize("username", ["clerk", "handler1"])
-def test_a_common_short_term_gives_the_same_answer_walking_the_cases(make_client, person, monkeypatch, username):
-    """A term held by many rows (search.COMMON) is checked case by case, newest first, instead of
-    driving the query by the index's lists: same rows, same count, same access rules."""
+def test_a_common_short_term_gives_the_same_answer_without_the_index(make_client, person, monkeypatch, username):
+    """A term held by many rows (search.COMMON) is matched by LIKE over the cases newest first,
+    not through the index's lists: same rows, same count, same access rules."""
     client = make_client(username)
     typed = ("瞿", "瞿翊", "县", "反映")
     before = [_listed(client, t)[:2] for t in typed]
