@@ -179,9 +179,12 @@ def case_term_clause(session, user, term):
                                     ArchiveRecord.archive_number.ilike(contains, escape="\\"))
         text_match = and_(Case.id.in_(found), or_(*own, filed_here))
     parties = _cases_of_parties(session, user, party_match(term, session if indexed else None))
-    if found is not None and session.get_bind().dialect.name == "postgresql":
-        # One IN over both answers: an OR of two subqueries makes PostgreSQL filter every case.
-        return Case.id.in_(union(select(Case.id).where(text_match), parties))
+    if session is not None and session.get_bind().dialect.name == "postgresql":
+        # One IN over a union of the answers, each served by its index: an OR of subqueries makes
+        # PostgreSQL filter every case.
+        if found is not None:
+            return Case.id.in_(union(select(Case.id).where(text_match), parties))
+        return Case.id.in_(union(select(Case.id).where(or_(*own)), filed, parties))
     return or_(text_match, Case.id.in_(parties))
 
 
