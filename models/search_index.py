@@ -14,6 +14,17 @@ None of this is in the models' metadata (FTS tables are not tables SQLAlchemy ca
 GIN indexes exist on PostgreSQL only): create_all runs `create` below through metadata events, the
 migration 5e2b7c9a1f03 runs it on an existing database, and tests/test_migrations.py leaves exactly
 these names out of the models-vs-migrations comparison (`is_search_object`).
+
+Terms of 1-2 characters (a surname, a given name, a two-character word) are shorter than a
+trigram. They have their own index (migration 9c4d2e6f8a17), every character and every pair of
+adjacent characters of the same text as one token each, case-folded:
+- SQLite: two contentless FTS5 tables (unicode61 tokenizer, detail=none: only which rows hold a
+  token) `case_search_short` / `party_search_short`. The document is the bag "王 王伟 伟 伟明 明"
+  built in SQL (json_each over the positions), so a term of 1-2 characters is one token, looked up
+  as is; the caller's LIKE decides. A contentless table forgets its text: the triggers take a row
+  out by tokenizing its text as it was (BEFORE the write) and put it back AFTER.
+- PostgreSQL: the function xf_search_grams(text) -> text[] of the same tokens and GIN indexes on
+  it (case text, 档号, party name), asked with `@> ARRAY[lower(term)]`.
 """
 from sqlalchemy import event, text
 
@@ -56,12 +67,119 @@ SQLITE_TRIGGERS = {
 }
 
 
+# ---- terms of 1-2 characters --------------------------------------------------------------------
+
+SQLITE_SHORT_TABLES = ("case_search_short", "party_search_short")
+PG_GRAMS_FUNCTION = "xf_search_grams"
+# The case's text as one string for PostgreSQL's expression index; the query spells it the same
+# (services/search.py) or the planner does not use the index. Pairs across two fields are extra
+# candidates only: ILIKE decides.
+PG_CASE_TEXT = " || ' ' || ".join(f'coalesce("case".{c}, \'\')' for c in CASE_TEXT_COLUMNS)
+PG_SHORT_INDEXES = (("ix_case_text_grams", "case", PG_CASE_TEXT),
+                    ("ix_archive_record_archive_number_grams", "archive_record", "archive_number"),
+                    ("ix_party_name_grams", "party", "name"))
+
+
+def _grams(x):
+    """SQLite: the bag of the characters and adjacent pairs of the text `x` (an SQL expression),
+    space separated; NULL for NULL or ''. json_each over '[0,0,...]' yields the positions (no
+    CTE: triggers may not hold one)."""
+    return (f"(SELECT group_concat(substr({x}, j.key + 1, 1) || ' ' || substr({x}, j.key + 1, 2), ' ') "
+            f"FROM json_each('[' || rtrim(replace(hex(zeroblob(length({x}))), '00', '0,'), ',') || ']') j)")
+
+
+def _case_short(case_ids, delete=False):
+    """Put the cases `case_ids` (an SQL list) into case_search_short as they are now, or take them
+    out (`delete`: the tokens of their current text). OFFSET 0 keeps SQLite from flattening the
+    subquery, which would build the text again for every character."""
+    target = "case_search_short(case_search_short, rowid, body) SELECT 'delete', " if delete else \
+        "case_search_short(rowid, body) SELECT "
+    return (f"INSERT INTO {target}s.id, {_grams('s.b')} FROM "
+            f'(SELECT c.id, {_CASE_BODY} AS b FROM "case" c WHERE c.id IN ({case_ids}) LIMIT -1 OFFSET 0) s;')
+
+
+def _party_short(party, delete=False):
+    if delete:
+        return (f"INSERT INTO party_search_short(party_search_short, rowid, name) "
+                f"SELECT 'delete', {party}.id, {_grams(party + '.name')};")
+    return f"INSERT INTO party_search_short(rowid, name) SELECT {party}.id, {_grams(party + '.name')};"
+
+
+_CASE_SHORT_COLUMNS = ", ".join(CASE_TEXT_COLUMNS)
+SQLITE_SHORT_TRIGGERS = {
+    "case_search_short_ai": f'AFTER INSERT ON "case" BEGIN {_case_short("new.id")} END',
+    "case_search_short_bu": f'BEFORE UPDATE OF {_CASE_SHORT_COLUMNS} ON "case" BEGIN {_case_short("old.id", True)} END',
+    "case_search_short_au": f'AFTER UPDATE OF {_CASE_SHORT_COLUMNS} ON "case" BEGIN {_case_short("new.id")} END',
+    "case_search_short_bd": f'BEFORE DELETE ON "case" BEGIN {_case_short("old.id", True)} END',
+    "case_search_short_filed_bi": f"BEFORE INSERT ON archive_record BEGIN {_case_short('new.case_id', True)} END",
+    "case_search_short_filed_ai": f"AFTER INSERT ON archive_record BEGIN {_case_short('new.case_id')} END",
+    "case_search_short_filed_bu": (f"BEFORE UPDATE OF archive_number, case_id ON archive_record BEGIN "
+                                   f"{_case_short('old.case_id, new.case_id', True)} END"),
+    "case_search_short_filed_au": (f"AFTER UPDATE OF archive_number, case_id ON archive_record BEGIN "
+                                   f"{_case_short('old.case_id, new.case_id')} END"),
+    "case_search_short_filed_bd": f"BEFORE DELETE ON archive_record BEGIN {_case_short('old.case_id', True)} END",
+    "case_search_short_filed_ad": f"AFTER DELETE ON archive_record BEGIN {_case_short('old.case_id')} END",
+    "party_search_short_ai": f"AFTER INSERT ON party BEGIN {_party_short('new')} END",
+    "party_search_short_bu": f"BEFORE UPDATE OF name ON party BEGIN {_party_short('old', True)} END",
+    "party_search_short_au": f"AFTER UPDATE OF name ON party BEGIN {_party_short('new')} END",
+    "party_search_short_bd": f"BEFORE DELETE ON party BEGIN {_party_short('old', True)} END",
+}
+ALL_SQLITE_TRIGGERS = {**SQLITE_TRIGGERS, **SQLITE_SHORT_TRIGGERS}
+
+
+def create_short(conn):
+    """The 1-2 character index on an existing schema, filled (migration 9c4d2e6f8a17)."""
+    if conn.dialect.name == "sqlite":
+        for table in SQLITE_SHORT_TABLES:
+            column = "body" if table.startswith("case") else "name"
+            conn.execute(text(f"CREATE VIRTUAL TABLE IF NOT EXISTS {table} USING fts5({column}, "
+                              "tokenize='unicode61', content='', detail=none, columnsize=0)"))
+        for name, body in SQLITE_SHORT_TRIGGERS.items():
+            conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
+        rebuild_short(conn)
+    elif conn.dialect.name == "postgresql":
+        conn.execute(text(
+            f"CREATE OR REPLACE FUNCTION {PG_GRAMS_FUNCTION}(s text) RETURNS text[] "
+            "LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS "
+            "$$ SELECT array_agg(DISTINCT substr(lower(s), i, n)) "
+            "FROM generate_series(1, length(s)) AS i, (VALUES (1), (2)) AS v(n) $$"))
+        for name, table, expr in PG_SHORT_INDEXES:
+            conn.execute(text(f'CREATE INDEX IF NOT EXISTS {name} ON "{table}" '
+                              f"USING gin ({PG_GRAMS_FUNCTION}({expr}))"))
+
+
+def rebuild_short(conn):
+    if conn.dialect.name != "sqlite":
+        return
+    conn.execute(text("INSERT INTO case_search_short(case_search_short) VALUES ('delete-all')"))
+    # MATERIALIZED: the text is built once per case, not once per character (10x at a million).
+    conn.execute(text(f'WITH s AS MATERIALIZED (SELECT c.id, {_CASE_BODY} AS b FROM "case" c) '
+                      f'INSERT INTO case_search_short(rowid, body) SELECT s.id, {_grams("s.b")} FROM s'))
+    conn.execute(text("INSERT INTO party_search_short(party_search_short) VALUES ('delete-all')"))
+    conn.execute(text(f"INSERT INTO party_search_short(rowid, name) SELECT p.id, {_grams('p.name')} FROM party p"))
+
+
+def drop_short(conn):
+    if conn.dialect.name == "sqlite":
+        for name in SQLITE_SHORT_TRIGGERS:
+            conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
+        for table in SQLITE_SHORT_TABLES:
+            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
+    elif conn.dialect.name == "postgresql":
+        for name, _table, _expr in PG_SHORT_INDEXES:
+            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+        conn.execute(text(f"DROP FUNCTION IF EXISTS {PG_GRAMS_FUNCTION}(text)"))
+
+
+# ---- both --------------------------------------------------------------------------------------
+
 def is_search_object(name, type_):
     """For the models-vs-database comparison: the objects this module owns."""
     if type_ == "table":
-        return any(name == t or name in (t + s for s in _FTS_SHADOWS) for t in SQLITE_TABLES)
+        return any(name == t or name in (t + s for s in _FTS_SHADOWS)
+                   for t in SQLITE_TABLES + SQLITE_SHORT_TABLES)
     if type_ == "index":
-        return name in {n for n, _t, _c in PG_INDEXES}
+        return name in {n for n, _t, _c in PG_INDEXES + PG_SHORT_INDEXES}
     return False
 
 
@@ -69,14 +187,14 @@ def drop_triggers(conn):
     """Before a bulk load (gen-data): the rows are indexed once afterwards by `rebuild`."""
     if conn.dialect.name != "sqlite":
         return
-    for name in SQLITE_TRIGGERS:
+    for name in ALL_SQLITE_TRIGGERS:
         conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
 
 
 def create_triggers(conn):
     if conn.dialect.name != "sqlite":
         return
-    for name, body in SQLITE_TRIGGERS.items():
+    for name, body in ALL_SQLITE_TRIGGERS.items():
         conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
 
 
@@ -88,22 +206,36 @@ def rebuild(conn):
     conn.execute(text(f'INSERT INTO case_search(rowid, body) SELECT c.id, {_CASE_BODY} FROM "case" c'))
     conn.execute(text("DELETE FROM party_search"))
     conn.execute(text("INSERT INTO party_search(rowid, name) SELECT id, name FROM party"))
+    rebuild_short(conn)
 
 
-def create(conn):
-    """The index on an existing schema (tables case, party, archive_record present), filled."""
+def create_trigram(conn):
+    """The trigram index on an existing schema (tables case, party, archive_record present),
+    filled."""
     if conn.dialect.name == "sqlite":
         conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS case_search USING fts5(body, tokenize='trigram')"))
         conn.execute(text("CREATE VIRTUAL TABLE IF NOT EXISTS party_search USING fts5(name, tokenize='trigram')"))
-        create_triggers(conn)
-        rebuild(conn)
+        for name, body in SQLITE_TRIGGERS.items():
+            conn.execute(text(f"CREATE TRIGGER IF NOT EXISTS {name} {body}"))
+        conn.execute(text("DELETE FROM case_search"))
+        conn.execute(text(f'INSERT INTO case_search(rowid, body) SELECT c.id, {_CASE_BODY} FROM "case" c'))
+        conn.execute(text("DELETE FROM party_search"))
+        conn.execute(text("INSERT INTO party_search(rowid, name) SELECT id, name FROM party"))
     elif conn.dialect.name == "postgresql":
         conn.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
         for name, table, column in PG_INDEXES:
             conn.execute(text(f'CREATE INDEX IF NOT EXISTS {name} ON "{table}" USING gin ({column} gin_trgm_ops)'))
 
 
+def create(conn):
+    """The whole search index on an existing schema, filled (create_all; the migrations: the
+    trigram part 5e2b7c9a1f03, the short part 9c4d2e6f8a17 - each idempotent)."""
+    create_trigram(conn)
+    create_short(conn)
+
+
 def drop(conn):
+    drop_short(conn)
     if conn.dialect.name == "sqlite":
         for name in SQLITE_TRIGGERS:
             conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))

@@ -63,10 +63,13 @@ def _assert_search_index(engine):
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             found = set(conn.execute(text("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')")).scalars())
-            assert set(search_index.SQLITE_TABLES) | set(search_index.SQLITE_TRIGGERS) <= found
+            assert set(search_index.SQLITE_TABLES + search_index.SQLITE_SHORT_TABLES) <= found
+            assert set(search_index.ALL_SQLITE_TRIGGERS) <= found
         else:
             found = set(conn.execute(text("SELECT indexname FROM pg_indexes")).scalars())
-            assert {name for name, _t, _c in search_index.PG_INDEXES} <= found
+            assert {name for name, _t, _c in search_index.PG_INDEXES + search_index.PG_SHORT_INDEXES} <= found
+            assert conn.execute(text("SELECT count(*) FROM pg_proc WHERE proname = :f"),
+                                {"f": search_index.PG_GRAMS_FUNCTION}).scalar() == 1
 
 
 def test_create_all_builds_the_same_search_index(app):
