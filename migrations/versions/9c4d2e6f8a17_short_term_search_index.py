@@ -7,7 +7,7 @@ the function xf_search_grams and GIN indexes on it. Dropped first: 5e2b7c9a1f03 
 search index of the current code on a new database.
 
 Revision ID: 9c4d2e6f8a17
-Revises: e5b2c8a41f07
+Revises: f2c4e6a8b013
 Create Date: 2026-12-02 17:00:00
 
 """
@@ -17,7 +17,7 @@ from models import search_index
 
 # revision identifiers, used by Alembic.
 revision = '9c4d2e6f8a17'
-down_revision = 'e5b2c8a41f07'
+down_revision = 'f2c4e6a8b013'
 branch_labels = None
 depends_on = None
 
