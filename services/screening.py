@@ -724,13 +724,13 @@ def backlog_register(session, user, today=None, days=None, min_petitions=3):
     today = today or office_today()
     days = settings.backlog_days(session) if days is None else days
     sizes, roots = _matter_sizes(session)
-    repeated = [cid for cid, n in sizes.items() if n >= min_petitions]
+    repeated = {cid for cid, n in sizes.items() if n >= min_petitions}
     cutoff = today - timedelta(days=days)
-    base = select(Case.id, Case.received_on).where(Case.status.in_(OPEN_CASE_STATUSES),
-                                                   access.case_filter(session, user))
-    found = dict(session.execute(base.where(Case.received_on < cutoff)).all())
-    for i in range(0, len(repeated), 500):  # bounded binds per statement
-        found.update(session.execute(base.where(Case.id.in_(repeated[i:i + 500]))).all())
+    # Every open case in reach as (id, date), filtered here: one statement where an IN list of the
+    # repeated matters took one per 500 ids (400 at a million cases).
+    found = {cid: received_on for cid, received_on in session.execute(
+        select(Case.id, Case.received_on).where(Case.status.in_(OPEN_CASE_STATUSES), access.case_filter(session, user)))
+        if received_on < cutoff or cid in repeated}
     oldest = {}
     for cid, received_on in found.items():
         key = roots.get(cid, ("case", cid))
