@@ -9,7 +9,7 @@ commits. A refusal raises services.ServiceError / ValidationFailed and changes n
 import re
 from datetime import timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import BigInteger, and_, cast, func, inspect, select
 
 from models import ArchiveLoan, ArchiveRecord, Case
 from models.base import utcnow
@@ -84,12 +84,22 @@ NUMBER_PREFIX = {"special": "专", "ordinary": "普"}
 
 
 def suggest_number(session, volume_type, today=None):
-    """The next free 档号 for this volume type in the year of `today` (one past the highest used)."""
+    """The next free 档号 for this volume type in the year of `today` (one past the highest used;
+    a typed 档号 whose sequence is not all digits, or longer than 18, is not counted). One
+    statement reading the year's numbers from the index (the year held 200,000 at a million cases)."""
     prefix = f"XF-{(today or office_today()).year}-{NUMBER_PREFIX.get(volume_type, '普')}-"
-    used = session.execute(select(ArchiveRecord.archive_number)
-                           .where(ArchiveRecord.archive_number.startswith(prefix, autoescape=True))).scalars()
-    seqs = [int(n[len(prefix):]) for n in used if n[len(prefix):].isdigit()]
-    return f"{prefix}{max(seqs, default=0) + 1:04d}"
+    return f"{prefix}{_max_sequence(session, prefix) + 1:04d}"
+
+
+def _max_sequence(session, prefix):
+    number = ArchiveRecord.archive_number
+    seq = func.substr(number, len(prefix) + 1)
+    where = [number.startswith(prefix, autoescape=True), func.length(number).between(len(prefix) + 1, len(prefix) + 18)]
+    if session.get_bind(mapper=inspect(ArchiveRecord)).dialect.name == "postgresql":
+        where.append(seq.regexp_match("^[0-9]+$"))
+    else:  # binary order: the prefix is a range of the unique index
+        where += [number >= prefix, number < prefix[:-1] + ".", ~seq.op("GLOB")("*[^0-9]*")]
+    return session.execute(select(func.max(cast(seq, BigInteger))).where(*where)).scalar() or 0
 
 
 def is_loan_overdue(loan, today=None):

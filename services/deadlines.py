@@ -95,15 +95,29 @@ class Calendar:
 
 def load_calendar(session):
     """The office calendar, read once per transaction (services/txcache)."""
-    return txcache.cached(session, "xf_calendar", (Holiday, HolidayYear), lambda: _read_calendar(session))
+    return txcache.cached(session, CALENDAR.key, CALENDAR.models, lambda: _read_calendar(session))
+
+
+def _calendar_rows():
+    return [select(Holiday.day, Holiday.kind, null().label("year")),
+            select(null(), null(), HolidayYear.year).where(HolidayYear.complete.is_(True))]
+
+
+def _calendar_from_text(rows):
+    return _calendar_from((day and date.fromisoformat(day[:10]), kind, year and int(year)) for day, kind, year in rows)
+
+
+# The calendar as a part of txcache.load_together (a page reading it with the settings).
+CALENDAR = txcache.Part("xf_calendar", (Holiday, HolidayYear), _calendar_rows, _calendar_from_text)
 
 
 def _read_calendar(session):
-    cal = Calendar()
     # one statement: the days, then the years marked complete (day NULL)
-    rows = session.execute(union_all(
-        select(Holiday.day, Holiday.kind, null().label("year")),
-        select(null(), null(), HolidayYear.year).where(HolidayYear.complete.is_(True))))
+    return _calendar_from(session.execute(union_all(*_calendar_rows())))
+
+
+def _calendar_from(rows):
+    cal = Calendar()
     for day, kind, year in rows:
         if day is None:
             cal.complete_years.add(year)

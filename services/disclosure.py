@@ -14,10 +14,15 @@ HIDDEN_CASE = "（另一信访事项）"
 ANY_NUMBER = re.compile(r"\d{4}-\d{6}")  # what every case number ends with, whatever its prefix
 
 
+# The number counters' prefixes as a part of txcache.load_together.
+PREFIXES = txcache.Part("xf_number_prefixes", (CaseCounter,), lambda: [select(CaseCounter.prefix)],
+                        lambda rows: [r[0] for r in rows])
+
+
 def case_number_pattern(session):
     """A case number with any prefix the office has used (Chinese, with a hyphen, ...): the
     prefixes of the number counters and the setting, longest first; then ASCII letters or none."""
-    prefixes = set(txcache.cached(session, "xf_number_prefixes", (CaseCounter,), lambda: list(
+    prefixes = set(txcache.cached(session, PREFIXES.key, PREFIXES.models, lambda: list(
         session.execute(select(CaseCounter.prefix)).scalars())))
     prefixes.add(settings.get(session, "number_prefix"))
     known = sorted((p for p in prefixes if p), key=len, reverse=True)
@@ -53,11 +58,12 @@ def file_name(attachment, may_download):
     return attachment.filename if may_download else SECRET_FILE
 
 
-def note_filter(session, user, case, may_download):
+def note_filter(session, user, case, may_download, known=None):
     """note_filter(...)(event) -> the event's note as this user may read it: numbers of cases the
     user may not see (or that would link an accuser to a case) are replaced, and file names of
-    withheld attachments hidden. `may_download` is downloadable(session, user, case)."""
-    allowed = {}
+    withheld attachments hidden. `may_download` is downloadable(session, user, case); `known`
+    ({number: may be shown}, see numbers_shown) spares a lookup per number."""
+    allowed = dict(known or {})
 
     def number_ok(number):
         if number not in allowed:
@@ -86,6 +92,21 @@ def note_filter(session, user, case, may_download):
 
     shown.text = shown_text  # the same filter for the case's own copies of a note (延期理由)
     return shown
+
+
+def numbers_in(session, texts, own):
+    """The case numbers (other than `own`) written in `texts`."""
+    texts = [t for t in texts if t and ANY_NUMBER.search(t)]
+    if not texts:
+        return set()
+    pattern = case_number_pattern(session)
+    return {m.group(0) for t in texts for m in pattern.finditer(t)} - {own}
+
+
+def numbers_shown(found, numbers, identity_here):
+    """{number: may be shown} for note_filter, from `found` {number: whether the user may know its
+    accuser} of the numbered cases in reach: in reach, and no accuser linked either way."""
+    return {n: bool(identity_here and found.get(n)) for n in numbers}
 
 
 def shown_text(session, user, case, text):

@@ -10,6 +10,7 @@ Imported cases get new numbers and keep the ledger's number in Case.original_num
 matched by ID number by register_case. Every case is imported as 待受理 (registered); the 责任单位 is
 kept only when the ledger's 状态 says the case had been assigned.
 """
+import logging
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,13 +19,17 @@ from sqlalchemy import select
 
 from models import Case, CaseEvent
 from models.enums import CATEGORIES, CHANNELS, PURPOSES, SOURCES, STATUSES
-from services import (ServiceError, ValidationFailed, access, audit, departments, inputs, registration,
-                      validation)
+from services import (ServiceError, ValidationFailed, access, audit, departments, inputs, planner,
+                      registration, validation)
 from services.clock import today as office_today
 from services.inputs import InputError
 from services.registration import PartyInput, RegistrationInput
 
+log = logging.getLogger(__name__)
+
 MAX_ROWS = 5000
+# An import this large refreshes the planner statistics (ANALYZE) once it is committed.
+ANALYZE_AFTER = 1000
 MAX_FILE_BYTES = 10 * 1024 * 1024
 # What the workbook may unpack to, read from the zip's directory before openpyxl loads anything
 # (read-only mode still holds the shared strings in memory): each sheet and the shared strings,
@@ -431,7 +436,20 @@ def commit(session, actor, parsed, filename=""):
     except BaseException:
         session.rollback()
         raise
+    if len(created) >= ANALYZE_AFTER:
+        _refresh_statistics(session)
     return created
+
+
+def _refresh_statistics(session):
+    """Fresh planner statistics after a large import (plans follow them, services/planner.py). The
+    import is committed already: a failure here is logged, not the import's."""
+    try:
+        planner.refresh(session)
+        session.commit()
+    except Exception:  # noqa: BLE001 - statistics are an optimisation
+        session.rollback()
+        log.exception("ANALYZE after the import failed")
 
 
 def _messages(errors):

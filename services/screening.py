@@ -178,6 +178,13 @@ def round_entry_count(session, rnd, department_id):
         ScreeningEntry.round_id == rnd.id, ScreeningEntry.department_id == department_id)).scalar()
 
 
+def round_entry_counts(session, rnd):
+    """{department id: entries filed in the round}, one grouped statement for the round page."""
+    return dict(session.execute(select(ScreeningEntry.department_id, func.count())
+                                .where(ScreeningEntry.round_id == rnd.id)
+                                .group_by(ScreeningEntry.department_id)).all())
+
+
 def submit(session, actor, report, zero=False, note=""):
     """The unit reports: its entries of the round, or a 零报告 when it found nothing. Late is allowed
     (and shows as 迟报)."""
@@ -677,40 +684,66 @@ class BacklogRow:
     reasons: str
 
 
-def backlog(session, user, today=None, days=None, min_petitions=3):
+@dataclass
+class Backlog:
+    """The register's order without its rows: (case id, received_on, petitions) per matter, oldest
+    first (ids and dates only: at a million cases a clerk's register held 95,000 matters). The
+    rows of a page, or all of them for the export, are read by `rows`."""
+    keys: list
+    days: int
+    cutoff: date
+    today: date
+    min_petitions: int
+
+    def __len__(self):
+        return len(self.keys)
+
+    def rows(self, session, user, start=0, stop=None, chunk=500):
+        """BacklogRow of keys[start:stop], read `chunk` cases at a time (the export streams)."""
+        from services.statistics import _petitioner_names
+        keys = self.keys[start:stop]
+        for i in range(0, len(keys), chunk):
+            part = keys[i:i + chunk]
+            cases = {c.id: c for c in session.execute(select(Case).where(Case.id.in_([k[0] for k in part]))
+                                                        .options(selectinload(Case.department))).scalars()}
+            names = _petitioner_names(session, user, list(cases.values()))
+            for cid, received_on, n in part:
+                reasons = []
+                if received_on < self.cutoff:
+                    reasons.append(f"超过{self.days}日未办结")
+                if n >= self.min_petitions:
+                    reasons.append(f"同一事项信访{n}次")
+                yield BacklogRow(cases[cid], names.get(cid, ""), (self.today - received_on).days, n,
+                                 "；".join(reasons))
+
+
+def backlog_register(session, user, today=None, days=None, min_petitions=3):
     """信访积案排查登记表: open cases in reach that are older than `days` (the office's setting
     积案排查期限) or whose matter has `min_petitions` or more petitions. One row per matter (its
-    oldest open case: the one open longest), oldest first."""
-    from services.statistics import _petitioner_names
+    oldest open case: the one open longest), oldest first. Returns a Backlog (ids in order)."""
     today = today or office_today()
     days = settings.backlog_days(session) if days is None else days
     sizes, roots = _matter_sizes(session)
-    repeated = [cid for cid, n in sizes.items() if n >= min_petitions]
+    repeated = {cid for cid, n in sizes.items() if n >= min_petitions}
     cutoff = today - timedelta(days=days)
-    base = select(Case).where(Case.status.in_(OPEN_CASE_STATUSES), access.case_filter(session, user)) \
-        .options(selectinload(Case.department))
-    found = {c.id: c for c in session.execute(base.where(Case.received_on < cutoff)).scalars()}
-    for i in range(0, len(repeated), 500):  # bounded binds per statement
-        found.update((c.id, c) for c in session.execute(base.where(Case.id.in_(repeated[i:i + 500]))).scalars())
-    cases = sorted(found.values(), key=lambda c: (c.received_on, c.id))
-    latest = {}
-    for c in cases:
-        key = roots.get(c.id, ("case", c.id))
-        if key not in latest or (c.received_on, c.id) < (latest[key].received_on, latest[key].id):
-            latest[key] = c
-    keep = sorted(latest.values(), key=lambda c: (c.received_on, c.id))
-    names = _petitioner_names(session, user, keep)
-    out = []
-    for c in keep:
-        n = sizes.get(c.id, 1)
-        age = (today - c.received_on).days
-        reasons = []
-        if c.received_on < cutoff:
-            reasons.append(f"超过{days}日未办结")
-        if n >= min_petitions:
-            reasons.append(f"同一事项信访{n}次")
-        out.append(BacklogRow(c, names.get(c.id, ""), age, n, "；".join(reasons)))
-    return out
+    # Every open case in reach as (id, date), filtered here: one statement where an IN list of the
+    # repeated matters took one per 500 ids (400 at a million cases).
+    found = {cid: received_on for cid, received_on in session.execute(
+        select(Case.id, Case.received_on).where(Case.status.in_(OPEN_CASE_STATUSES), access.case_filter(session, user)))
+        if received_on < cutoff or cid in repeated}
+    oldest = {}
+    for cid, received_on in found.items():
+        key = roots.get(cid, ("case", cid))
+        if key not in oldest or (received_on, cid) < oldest[key]:
+            oldest[key] = (received_on, cid)
+    keys = sorted(oldest.values())
+    return Backlog([(cid, received_on, sizes.get(cid, 1)) for received_on, cid in keys],
+                   days, cutoff, today, min_petitions)
+
+
+def backlog(session, user, today=None, days=None, min_petitions=3):
+    """Every row of the register (a list of BacklogRow); pages and the export use backlog_register."""
+    return list(backlog_register(session, user, today, days, min_petitions).rows(session, user))
 
 
 BACKLOG_HEADERS = ("序号", "编号", "信访人", "问题属地", "问题分类", "内容摘要", "收件日期", "责任单位", "状态",
@@ -724,7 +757,8 @@ def backlog_row(i, r):
             r.petitions, r.reasons]
 
 
-def write_backlog_sheet(target, session, user, rows, days, today=None):
+def write_backlog_sheet(target, session, user, register, today=None):
+    """The whole register (a Backlog), its rows read and written a chunk at a time."""
     today = today or office_today()
     office = settings.office_name(session)
     widths = (6, 13, 12, 16, 10, 40, 11, 20, 10, 10, 9, 24)
@@ -732,9 +766,9 @@ def write_backlog_sheet(target, session, user, rows, days, today=None):
     columns = [excel.Column(h, w, kinds.get(i, "text")) for i, (h, w) in enumerate(zip(BACKLOG_HEADERS, widths))]
     return excel.write_table(
         target, office=office, sheet_title="信访积案", title=f"{office}信访积案排查登记表",
-        subtitle=f"截至{today:%Y年%m月%d日}　列入标准：在办超过{days}日或同一事项信访3次以上",
-        columns=columns, rows=[backlog_row(i, r) for i, r in enumerate(rows, 1)],
-        totals=["合计", f"{len(rows)}件"],
+        subtitle=f"截至{today:%Y年%m月%d日}　列入标准：在办超过{register.days}日或同一事项信访3次以上",
+        columns=columns, rows=(backlog_row(i, r) for i, r in enumerate(register.rows(session, user), 1)),
+        totals=["合计", f"{len(register)}件"],
         footer_lines=[f"填报单位：{office}　填报人：{user.full_name}　填报日期：{today:%Y年%m月%d日}"])
 
 

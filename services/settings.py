@@ -44,9 +44,14 @@ LABELS = {
 
 def get(session, key):
     """The stored value or the default; every row read once per transaction (services/txcache)."""
-    stored = txcache.cached(session, "xf_settings", (Setting,), lambda: dict(
+    stored = txcache.cached(session, ALL.key, ALL.models, lambda: dict(
         session.execute(select(Setting.key, Setting.value)).all()))
     return stored[key] if key in stored else DEFAULTS[key]
+
+
+# Every stored setting as a part of txcache.load_together (values are text already).
+ALL = txcache.Part("xf_settings", (Setting,), lambda: [select(Setting.key, Setting.value)],
+                   lambda rows: {k: v for k, v, _x in rows})
 
 
 def set_value(session, key, value):

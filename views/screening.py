@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from models import ScreeningEntry, db
 from models.enums import CATEGORIES, RISK_LEVELS, SCREENING_STATUSES
-from services import access, settings, screening as svc
+from services import access, screening as svc
 from services.clock import today as office_today
 from services.inputs import InputError
 from views.base import SecureBaseView, SecureModelView, send_recorded_xlsx
@@ -78,7 +78,8 @@ class ScreeningRoundView(SecureBaseView):
             abort(404)
         reports = svc.reports_of(session, user, rnd)
         office = access.is_office_staff(user)
-        counts = {r.id: svc.round_entry_count(session, rnd, r.department_id) for r in reports}
+        per_unit = svc.round_entry_counts(session, rnd)
+        counts = {r.id: per_unit.get(r.department_id, 0) for r in reports}
         return self.render("screening/round.html", rnd=rnd, reports=reports, summary=svc.summary(reports),
                            office=office, may_remind=access.may_view(user, "screening_round", access.E),
                            may_file={r.id: access.may_file_screening(session, user, r.department_id)
@@ -304,28 +305,41 @@ class MajorRiskView(SecureBaseView):
 
 
 class BacklogView(SecureBaseView):
-    """信访积案排查登记表, generated from the cases in the viewer's reach."""
+    """信访积案排查登记表, generated from the cases in the viewer's reach: 50 rows a page (the
+    case list's pager), every row in the Excel export."""
     screen = "screening"
+    page_size = 50
 
-    def _rows(self):
-        session, user = db.session, _user()
-        days = settings.backlog_days(session)
-        return svc.backlog(session, user, days=days), days
+    def _register(self):
+        return svc.backlog_register(db.session, _user())
 
     @expose("/")
     def index(self):
-        rows, days = self._rows()
-        return self.render("screening/backlog.html", items=[(r.case, svc.backlog_row(i, r)) for i, r in enumerate(rows, 1)],
-                           days=days, headers=svc.BACKLOG_HEADERS, today=office_today())
+        register = self._register()
+        pages = max(1, -(-len(register) // self.page_size))
+        page = min(_page_arg(), pages - 1)
+        first = page * self.page_size
+        rows = register.rows(db.session, _user(), first, first + self.page_size)
+        return self.render("screening/backlog.html",
+                           items=[(r.case, svc.backlog_row(i, r)) for i, r in enumerate(rows, first + 1)],
+                           total=len(register), page=page, pages=pages,
+                           page_url=lambda p: url_for(".index", page=p or None),
+                           days=register.days, headers=svc.BACKLOG_HEADERS, today=register.today)
 
     @expose("/export.xlsx")
     def export(self):
-        rows, days = self._rows()
+        register = self._register()
         session, user = db.session, _user()
         return send_recorded_xlsx(
-            f"信访积案排查登记表_{office_today():%Y%m%d}.xlsx",
-            lambda path: svc.write_backlog_sheet(path, session, user, rows, days),
-            detail=f"信访积案排查登记表；在办超过{days}日或信访3次以上", row_count=len(rows))
+            f"信访积案排查登记表_{register.today:%Y%m%d}.xlsx",
+            lambda path: svc.write_backlog_sheet(path, session, user, register, today=register.today),
+            detail=f"信访积案排查登记表；在办超过{register.days}日或信访3次以上", row_count=len(register))
+
+
+def _page_arg():
+    """?page=N (0-based, as the case list); anything else is the first page."""
+    raw = request.args.get("page", "")
+    return int(raw) if raw.isdigit() and len(raw) < 9 else 0
 
 
 def register(admin):

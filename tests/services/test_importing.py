@@ -156,3 +156,35 @@ def test_import_pages(app, office):
     assert h.get("/admin/import/").status_code == 403
     assert h.post("/admin/import/upload", data={"file": (_file([_row("A3")]), "x.xlsx")},
                   content_type="multipart/form-data").status_code == 403
+
+
+def test_a_large_import_refreshes_the_planner_statistics(app, office, monkeypatch):
+    from services import planner
+    calls = []
+    monkeypatch.setattr(planner, "refresh", lambda session: calls.append(session))
+    monkeypatch.setattr(importing, "ANALYZE_AFTER", 3)
+    small = importing.parse(_file([_row("2024-101"), _row("2024-102")]), db.session)
+    assert len(importing.commit(db.session, office["clerk"], small)) == 2
+    assert calls == []  # below the threshold: statistics left as they are
+    large = importing.parse(_file([_row(f"2024-2{i:02d}") for i in range(3)]), db.session)
+    assert len(importing.commit(db.session, office["clerk"], large)) == 3
+    assert len(calls) == 1
+
+
+def test_a_failed_analyze_leaves_the_import_in_place(app, office, monkeypatch):
+    from services import planner
+
+    def broken(session):
+        raise RuntimeError("no statistics today")
+    monkeypatch.setattr(planner, "refresh", broken)
+    monkeypatch.setattr(importing, "ANALYZE_AFTER", 1)
+    before = _cases()
+    parsed = importing.parse(_file([_row("2024-301")]), db.session)
+    assert len(importing.commit(db.session, office["clerk"], parsed)) == 1
+    assert _cases() == before + 1
+
+
+def test_planner_refresh_runs_analyze(app):
+    from services import planner
+    planner.refresh(db.session)  # ANALYZE (and PRAGMA optimize on SQLite) inside a transaction
+    db.session.commit()

@@ -3,7 +3,16 @@ needed), clocks, moves, timeline."""
 from models.enums import (ATTACHMENT_KINDS, EVENT_ACTIONS, EXTENSION_STATES, PARTY_ROLES,
                           PETITIONER_RESPONSES, RECEIPT_STATUSES, REPLY_METHODS, REVIEW_LEVELS,
                           SATISFACTION, STATUSES, label)
-from services import access, deadlines, disclosure, documents, hearings, screening, workflow
+from types import SimpleNamespace
+
+from sqlalchemy import case as when, or_, select
+
+from sqlalchemy import inspect
+from sqlalchemy.orm.attributes import set_committed_value
+
+from models import Case, CaseInterest, ScreeningEntry
+from services import (access, deadlines, disclosure, documents, hearings, screening, settings, txcache,
+                      workflow)
 from services.workflow import closing
 from services.clock import local, today as office_today
 
@@ -79,7 +88,40 @@ def closing_line(case, moves):
     return None
 
 
+def linked_in_reach(session, user, case, numbers):
+    """The cases this page links to (原信访事项, 复查/复核, the numbers written in notes) that the
+    user may see, in one statement instead of one per link: {id: (number, may know its accuser)}.
+    Each found is remembered as seen (the move buttons ask again)."""
+    ids = {c.id for c in case.review_cases} | ({case.parent_case_id} if case.parent_case_id else set())
+    if not ids and not numbers:
+        return {}
+    clauses = ([Case.id.in_(ids)] if ids else []) + ([Case.number.in_(numbers)] if numbers else [])
+    rows = session.execute(select(Case.id, Case.number, when((access.identity_clause(session, user), 1), else_=0))
+                           .where(or_(*clauses), access.case_filter(session, user))).all()
+    for row in rows:
+        access.remember_seen(session, user, row)
+    return {cid: (number, bool(identity)) for cid, number, identity in rows}
+
+
+def preload(session, case, notes):
+    """The small tables the page reads (calendar, settings; the number prefixes when a note may
+    name a case), whether any 排查 entry names the case (True if one does) and whether anyone is
+    recorded as interested in it (回避: the 签收 button asks), in one statement."""
+    parts = [deadlines.CALENDAR, settings.ALL]
+    if any(disclosure.ANY_NUMBER.search(t or "") for t in notes):
+        parts.append(disclosure.PREFIXES)
+    extra = [("entries", select(ScreeningEntry.id).where(ScreeningEntry.case_id == case.id))]
+    if "interests" in inspect(case).unloaded:
+        extra.append(("interests", select(CaseInterest.id).where(CaseInterest.case_id == case.id)))
+    found = txcache.load_together(session, parts, extra=extra)
+    if "interests" in found and not found["interests"]:
+        set_committed_value(case, "interests", [])  # none: no lazy load of the empty list
+    return bool(found["entries"])
+
+
 def build(session, user, case):
+    notes = [e.note for e in case.events] + [case.extension_reason]
+    from_screening = preload(session, case, notes)
     cal = deadlines.load_calendar(session)
     parties, by_person = [], {}
     for link in case.parties:
@@ -97,7 +139,11 @@ def build(session, user, case):
             by_person[key] = shown
     earlier = disclosure.related_earlier_cases(session, user, case)
     may_download = disclosure.downloadable(session, user, case)
-    shown_note = disclosure.note_filter(session, user, case, may_download)
+    numbers = disclosure.numbers_in(session, notes, case.number)
+    linked = linked_in_reach(session, user, case, numbers)
+    known = disclosure.numbers_shown({n: ident for n, ident in linked.values()}, numbers,
+                                     access.may_see_identity(session, user, case))
+    shown_note = disclosure.note_filter(session, user, case, may_download, known)
     dept_names = access.dept_names(session)  # cached rows: no query per event
     events = [{
         "at": e.at, "actor": e.actor.full_name if e.actor else "系统", "action": e.action,
@@ -117,8 +163,9 @@ def build(session, user, case):
         "attachments": [(a, ATTACHMENT_KINDS.get(a.kind, a.kind),
                          disclosure.file_name(a, may_download[a.id]), may_download[a.id])
                         for a in case.attachments],
-        "parent_case": (case.parent_case if case.parent_case is not None
-                        and access.can_see_case(session, user, case.parent_case) else None),
+        "department": dept_names.get(case.department_id, "") if case.department_id else "",
+        "parent_case": (SimpleNamespace(id=case.parent_case_id, number=linked[case.parent_case_id][0])
+                        if case.parent_case_id in linked else None),
         "assists": [dept_names.get(a.department_id, "") for a in case.assists],
         "moves": [(m, text, m in DIRECT_MOVES) for m, text in moves],
         "may_attach": (case.status not in ("archived", "voided")
@@ -135,8 +182,8 @@ def build(session, user, case):
         "extension_reason": shown_note.text(case.extension_reason),
         "text": shown_note.text,  # the case's free texts (答复意见, 办结报告 ...) as the timeline's notes
         "review_level": REVIEW_LEVELS.get(case.review_level, ""),
-        "review_cases": [c for c in case.review_cases if access.can_see_case(session, user, c)],
+        "review_cases": [c for c in case.review_cases if c.id in linked],
         "hearings": case.hearings,
         "hearing_clock": hearings.clock_note(session, case, cal),
-        "screening_entries": screening.entries_of_case(session, user, case),
+        "screening_entries": screening.entries_of_case(session, user, case) if from_screening else [],
     }
