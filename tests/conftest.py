@@ -9,9 +9,12 @@ needs several sessions and threads to see each other's commits).
 Office time is travelled with time-machine to DEMO_TODAY at noon (Asia/Shanghai) for the whole
 session and keeps ticking; `time_machine.move_to(noon(day))` moves one test to another day.
 """
+import fcntl
 import os
+import pathlib
 import re
 import shutil
+import tempfile
 import uuid
 from datetime import date, datetime, time, timezone
 
@@ -93,28 +96,76 @@ def _worker():
     return f"{os.environ.get('PYTEST_XDIST_WORKER', 'main')}_{uuid.uuid4().hex[:6]}"
 
 
-@pytest.fixture(scope="session")
-def _templates(tmp_path_factory, _worker):
-    """Build the empty and the demo template databases once per worker; maps name -> SQLite file
-    path or PostgreSQL URI."""
-    root = tmp_path_factory.mktemp("db-templates")
-    made = {}
-    for name, with_demo in (("empty", False), ("demo", True)):
-        if PG_URL:
-            dbname = f"xf_tpl_{name}_{_worker}"
-            with _pg_admin_engine().connect() as conn:
-                conn.execute(text(f'CREATE DATABASE "{dbname}"'))
-            uri = _pg_uri(dbname)
-        else:
-            uri = "sqlite:///" + str(root / f"{name}.db")
-        app = create_app(_base_config(uri, root))
-        _build(app, with_demo)
-        made[name] = uri if PG_URL else str(root / f"{name}.db")
-    yield made
-    if PG_URL:
+def _run_dir():
+    """A folder for this run's SQLite databases and template locks, shared by its xdist workers:
+    in memory (/dev/shm) where it can be, as the PostgreSQL cluster of scripts/test.sh is, since on
+    disk every commit of every test waits for an fsync. Made by the first process (the xdist
+    controller, or the only one), inherited by the workers through XF_TEST_RUN_DIR."""
+    return os.environ["XF_TEST_RUN_DIR"]
+
+
+def pytest_configure(config):
+    if os.environ.get("XF_TEST_RUN_DIR") or hasattr(config, "workerinput"):
+        return
+    root = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
+    os.environ["XF_TEST_RUN_DIR"] = tempfile.mkdtemp(prefix="xf-tests-", dir=root)
+    config._xf_run_dir = os.environ["XF_TEST_RUN_DIR"]
+
+
+def pytest_unconfigure(config):
+    run_dir = getattr(config, "_xf_run_dir", None)
+    if not run_dir:
+        return
+    if PG_URL:  # the templates outlive the workers that cloned them; dropped here, after all
+        tag = os.path.basename(run_dir).replace("-", "_").lower()
         with _pg_admin_engine().connect() as conn:
-            for uri in made.values():
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(uri).database}" WITH (FORCE)'))
+            for (name,) in conn.execute(text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                                        {"p": f"xf_tpl_%_{tag}"}).all():
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    shutil.rmtree(run_dir, ignore_errors=True)
+    os.environ.pop("XF_TEST_RUN_DIR", None)
+
+
+def _template(name, with_demo):
+    """The template `name`, built once per run by whichever worker asks first (the others wait on
+    the lock, then use it): a SQLite file path or a PostgreSQL URI."""
+    run_dir = _run_dir()
+    tag = os.path.basename(run_dir).replace("-", "_").lower()
+    done = os.path.join(run_dir, f"tpl-{name}.done")
+    with open(os.path.join(run_dir, f"tpl-{name}.lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if PG_URL:
+            dbname = f"xf_tpl_{name}_{tag}"
+            made = _pg_uri(dbname)
+        else:
+            made = os.path.join(run_dir, f"tpl-{name}.db")
+        if not os.path.exists(done):
+            if PG_URL:
+                with _pg_admin_engine().connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{dbname}" WITH (FORCE)'))
+                    conn.execute(text(f'CREATE DATABASE "{dbname}"'))
+                uri = made
+            else:
+                uri = "sqlite:///" + made
+            app = create_app(_base_config(uri, pathlib.Path(run_dir)))
+            _build(app, with_demo)
+            open(done, "w").close()
+    return made
+
+
+class _Templates(dict):
+    """name -> template, built on first use: a worker that runs no demo test builds no demo."""
+
+    def __missing__(self, name):
+        self[name] = _template(name, with_demo=(name == "demo"))
+        return self[name]
+
+
+@pytest.fixture(scope="session")
+def _templates():
+    """The empty and the demo template databases of this run; maps name -> SQLite file path or
+    PostgreSQL URI (dropped with the run, in pytest_unconfigure)."""
+    return _Templates()
 
 
 def _copy_template(templates, which, target):
@@ -137,7 +188,7 @@ class _Shared:
 
     def __init__(self, templates, which, root, worker):
         self.templates, self.which = templates, which
-        self.target = f"xf_t_{which}_{worker}" if PG_URL else str(root / f"{which}.db")
+        self.target = f"xf_t_{which}_{worker}" if PG_URL else os.path.join(_run_dir(), f"{which}-{worker}.db")
         self.uri = _copy_template(templates, which, self.target)
         self.app = create_app(_base_config(self.uri, root))
         self.config = dict(self.app.config)
@@ -186,7 +237,7 @@ def _clone(templates, which, tmp_path):
     if PG_URL:
         dbname = f"xf_t_{uuid.uuid4().hex[:12]}"
         return _copy_template(templates, which, dbname), dbname
-    return _copy_template(templates, which, str(tmp_path / f"{which}.db")), None
+    return _copy_template(templates, which, os.path.join(_run_dir(), f"{which}-{uuid.uuid4().hex[:12]}.db")), None
 
 
 def _make_app(templates, which, tmp_path):
