@@ -120,7 +120,10 @@ def preload(session, case, notes):
 
 
 def build(session, user, case):
-    notes = [e.note for e in case.events] + [case.extension_reason]
+    # every text the page filters for case numbers: their reach is checked in one statement
+    notes = [e.note for e in case.events] + [
+        case.extension_reason, case.summary, case.demands, case.decision_note, case.reply_text,
+        case.handling_report, case.follow_up_note, case.leader_instruction, case.void_reason]
     from_screening = preload(session, case, notes)
     cal = deadlines.load_calendar(session)
     parties, by_person = [], {}
