@@ -466,6 +466,13 @@ def _pg_restore(dbfile):
         tables = inspect(conn).get_table_names()
         if tables:
             conn.execute(text("DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+        # the app's own SQL functions (xf_search_grams) are in the dump too; extensions' stay
+        for fn in conn.execute(text(
+                "SELECT p.oid::regprocedure::text FROM pg_proc p "
+                "JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "LEFT JOIN pg_depend d ON d.objid = p.oid AND d.deptype = 'e' "
+                "WHERE n.nspname = current_schema() AND d.objid IS NULL")).scalars().all():
+            conn.execute(text(f"DROP FUNCTION {fn} CASCADE"))
     _run([_pg_tool("pg_restore"), "--no-owner", "--no-privileges", "--single-transaction",
           "--exit-on-error", f"--dbname={uri}", dbfile], env)
 
