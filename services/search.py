@@ -197,11 +197,9 @@ def _common(session, term):
     if (session is None or len(term) >= TRIGRAM or session.get_bind().dialect.name != "sqlite"
             or not any(ch.isalnum() for ch in term)):
         return False
-    found = 0
-    for fts in (_CASE_SHORT, _PARTY_SHORT):
-        ids = _match(fts, term).limit(COMMON).subquery()
-        found += session.execute(select(func.count()).select_from(ids)).scalar()
-    return found >= COMMON
+    counts = [select(func.count()).select_from(_match(fts, term).limit(COMMON).subquery()).scalar_subquery()
+              for fts in (_CASE_SHORT, _PARTY_SHORT)]
+    return session.execute(select(counts[0] + counts[1])).scalar() >= COMMON  # one statement
 
 
 def case_search_clause(session, user, text):
