@@ -211,3 +211,35 @@ def test_report_sheet(office, tmp_path):
     assert any(t.startswith("合计") for t in texts)
     assert any("填报单位：示范县信访局" in t and "填报人：王登记" in t and "填报日期：2026年11月20日" in t
                for t in texts)
+
+
+def test_report_binds_no_list_of_the_periods_cases(office):
+    """A year of a large office closes more cases than PostgreSQL's 65,535 bound parameters allow
+    (139,702 at a million cases): no statement of the report may bind one parameter per case.
+    (It fails on PostgreSQL against the old shape; SQLite renders a list of integers inline.)"""
+    from sqlalchemy import event
+
+    def widest_statement():
+        widest = [0]
+
+        def listen(conn, cursor, statement, params, context, executemany):
+            widest[0] = max(widest[0], len(params or ()))
+        event.listen(db.engine, "before_cursor_execute", listen)
+        try:
+            rep = st.report(db.session, office["clerk"], st.month(2026, 11))
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listen)
+        return widest[0], {line.key: line.cur for line in rep.lines}
+
+    def close_some(n):
+        for _ in range(n):
+            add_case(db.session, date(2026, 11, 3), dept=office["labour"], status="closed",
+                     closed_on=date(2026, 11, 20), handle_due=date(2026, 12, 20))
+        db.session.commit()
+
+    close_some(5)
+    few, before = widest_statement()
+    close_some(60)
+    many, after = widest_statement()
+    assert many == few
+    assert after["items"] == before["items"] + 60
