@@ -159,15 +159,20 @@ def rebuild_short(conn):
     conn.execute(text(f"INSERT INTO party_search_short(rowid, name) SELECT p.id, {_grams('p.name')} FROM party p"))
 
 
-def drop_short(conn):
+def _drop_objects(conn, triggers, tables, pg_indexes):
     if conn.dialect.name == "sqlite":
-        for name in SQLITE_SHORT_TRIGGERS:
+        for name in triggers:
             conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
-        for table in SQLITE_SHORT_TABLES:
+        for table in tables:
             conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
     elif conn.dialect.name == "postgresql":
-        for name, _table, _expr in PG_SHORT_INDEXES:
+        for name, *_rest in pg_indexes:
             conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+
+
+def drop_short(conn):
+    _drop_objects(conn, SQLITE_SHORT_TRIGGERS, SQLITE_SHORT_TABLES, PG_SHORT_INDEXES)
+    if conn.dialect.name == "postgresql":
         conn.execute(text(f"DROP FUNCTION IF EXISTS {PG_GRAMS_FUNCTION}(text)"))
 
 
@@ -236,14 +241,7 @@ def create(conn):
 
 def drop(conn):
     drop_short(conn)
-    if conn.dialect.name == "sqlite":
-        for name in SQLITE_TRIGGERS:
-            conn.execute(text(f"DROP TRIGGER IF EXISTS {name}"))
-        for table in SQLITE_TABLES:
-            conn.execute(text(f"DROP TABLE IF EXISTS {table}"))
-    elif conn.dialect.name == "postgresql":
-        for name, _table, _column in PG_INDEXES:
-            conn.execute(text(f"DROP INDEX IF EXISTS {name}"))
+    _drop_objects(conn, SQLITE_TRIGGERS, SQLITE_TABLES, PG_INDEXES)
 
 
 def register(metadata):

@@ -20,7 +20,7 @@ from datetime import date, datetime, time, timezone
 
 import pytest
 import time_machine
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
@@ -320,3 +320,15 @@ def app_client(app):
         assert c.login(username, password).status_code == 302, f"login as {username} failed"
         return c
     return make
+
+
+@pytest.fixture
+def sql_statements(demo_app):
+    """Every SQL statement the demo app sends while the test runs (clear() it before the request)."""
+    seen = []
+
+    def listener(conn, cursor, statement, parameters, context, executemany):
+        seen.append(statement)
+    event.listen(db.engine, "before_cursor_execute", listener)
+    yield seen
+    event.remove(db.engine, "before_cursor_execute", listener)

@@ -7,7 +7,7 @@ Counted as a request of its own sees it: a fresh session (BEGIN counted on SQLit
 request of the same page. The menu's 待办 badge is left out (views.todo.todo_lines returns nothing):
 it is its own count, measured with the lists."""
 import pytest
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from models import Case, CaseEvent, Hearing, db
 from models.package import package_cases
@@ -61,16 +61,10 @@ def _add_hearings():
 
 
 @pytest.fixture
-def counted(demo_app, monkeypatch):
+def counted(sql_statements, monkeypatch):
     import views.todo
     monkeypatch.setattr(views.todo, "todo_lines", lambda breakdown=False: [], raising=False)
-    seen = []
-
-    def listener(conn, cursor, statement, parameters, context, executemany):
-        seen.append(statement)
-    event.listen(db.engine, "before_cursor_execute", listener)
-    yield seen
-    event.remove(db.engine, "before_cursor_execute", listener)
+    return sql_statements
 
 
 def _statements(client, seen, case_id):
